@@ -1,0 +1,67 @@
+"""Spellings of diagnostic codes and HRESULTs, reduced to one canonical form.
+
+People and logs write the same code many ways: `0x410`, `0x00000410`,
+`0X00000410`, `800706ba`, or a signed decimal such as `-2146875374`
+(HRESULTs printed as Int32). The catalogue keys every code as `0x%08X`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The legacy page writes Unknown_Error as 0x0FFFFFFFF (nine digits, i.e.
+# 0xFFFFFFFF) in one table and 0x0FFFFFFF in the other; which value the
+# connector really writes is not documented, so both mean Unknown_Error.
+UNKNOWN_ERROR = "0x0FFFFFFF"
+_UNKNOWN_ERROR_VALUES = {0xFFFFFFFF, 0x0FFFFFFF}
+
+HEX_CODE = re.compile(r"(?<![\w])(?:0[xX]([0-9a-fA-F]{1,9})|([0-9a-fA-F]{8})h?)(?![\w])")
+# HRESULTs printed as Int32 (-2146875374) or UInt32 (2148204809, as IIS logs do).
+SIGNED_DECIMAL = re.compile(r"(?<![\w-])-?(\d{9,10})(?!\w)")
+
+
+def code_from_int(value: int) -> str | None:
+    """Canonical code for an integer, wrapping negative Int32 HRESULTs."""
+    if value < 0:
+        value &= 0xFFFFFFFF
+    if value > 0xFFFFFFFF:
+        return None
+    if value in _UNKNOWN_ERROR_VALUES:
+        return UNKNOWN_ERROR
+    return f"0x{value:08X}"
+
+
+def canonical_code(text: str) -> str | None:
+    """`0x410` -> `0x00000410`; None when `text` is not one code spelling.
+
+    >>> canonical_code("0X00000410"), canonical_code("-2146875374")
+    ('0x00000410', '0x80094812')
+    """
+    text = text.strip()
+    if not text:
+        return None
+    m = HEX_CODE.fullmatch(text)
+    if m:
+        digits = m.group(1) or m.group(2)
+        if m.group(2) and not re.search(r"[a-fA-F]", digits) and not text.lower().endswith("h"):
+            return None  # eight plain digits are a number, not a hex code
+        return code_from_int(int(digits, 16))
+    if SIGNED_DECIMAL.fullmatch(text):
+        value = int(text)
+        # Only failure HRESULTs (high bit set) are codes; other big numbers are not.
+        return code_from_int(value) if value < 0 or value >= 0x80000000 else None
+    return None
+
+
+def find_codes(text: str) -> list[str]:
+    """Every code spelled in free text, canonical, in order, without repeats."""
+    found: list[str] = []
+    for m in HEX_CODE.finditer(text):
+        code = canonical_code(m.group(0))
+        if code and code not in found:
+            found.append(code)
+    for m in SIGNED_DECIMAL.finditer(text):
+        code = canonical_code(m.group(0))
+        if code and code not in found:
+            found.append(code)
+    return found

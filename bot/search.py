@@ -1,0 +1,352 @@
+"""One query in, ranked catalogue entries out.
+
+The same engine answers `/intune TEXT`, free-text questions and the CLI.
+Ranking happens in three tiers, best first:
+
+1. exact: the query names an event ID, a code (any spelling) or an entry
+   name (any case, spacing or underscores);
+2. fuzzy names: an entry name with typos (`crpverfymetric_faliure`);
+3. free text: the question's words, reduced to concepts (stems plus the
+   synonym groups of knowledge/synonyms.toml), scored like BM25 against each
+   entry's name, keywords, aliases and descriptions, then weighed by outcome
+   words so "why did X fail" puts the failure above its success twin.
+
+An ID or code that is not in the catalogue is never exact: the answer names
+it as unknown and offers the nearest entries.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.codes import find_codes
+from bot.knowledge import Catalogue, Entry, default_catalogue
+
+EXACT = 100.0
+FUZZY_NAME_CUTOFF = 82.0  # rapidfuzz ratio on squashed names; below this a name is not "meant"
+FREE_TEXT_CUTOFF = 0.22  # share of the question's weight an entry must cover
+TYPO_CUTOFF = 84.0  # a question word this close to a known word is that word
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entry: Entry
+    score: float  # 0-100; 100 only for exact matches
+    exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    query: str
+    matches: tuple[Match, ...]
+    unknown_id: str | None = None  # an ID or code the query named that the catalogue lacks
+    is_help: bool = False  # empty input or `help`: show usage
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+def answer_to_json(answer: Answer) -> dict:
+    """The `intune-bot lookup --json` contract of DESIGN.md."""
+    return {
+        "query": answer.query,
+        "matches": [
+            {
+                "type": m.entry.json_type,
+                "id": m.entry.id,
+                "name": m.entry.name,
+                "score": round(m.score, 1),
+                "exact": m.exact,
+            }
+            for m in answer.matches
+        ],
+        "unknown": answer.unknown_id,
+    }
+
+
+def lookup(
+    query: str, *, limit: int = 5, lang: str = "en", catalogue: Catalogue | None = None
+) -> Answer:
+    """Rank catalogue entries for `query`; never raises on any text."""
+    index = _index(catalogue or default_catalogue())
+    query = query if isinstance(query, str) else str(query)
+    stripped = query.strip()
+    if not stripped or fold(stripped) in HELP_WORDS:
+        return Answer(query=query, matches=(), is_help=True)
+    stripped = stripped[:500]  # a pasted log line is enough; a pasted log is not a question
+
+    scored: dict[str, Match] = {}
+
+    def offer(entry: Entry, score: float, exact: bool) -> None:
+        old = scored.get(entry.id)
+        if old is None or (exact, score) > (old.exact, old.score):
+            scored[entry.id] = Match(entry, score, exact)
+
+    unknown = None
+    for ident in _named_ids(stripped):
+        entry = index.by_id.get(ident)
+        if entry is not None:
+            offer(entry, EXACT, True)
+        else:
+            unknown = unknown or ident
+            for near, score in index.nearest(ident):
+                offer(near, score, False)
+
+    for entry, score, exact in index.by_name(stripped):
+        offer(entry, score, exact)
+
+    if not any(m.exact for m in scored.values()) or len(stripped.split()) > 2:
+        for entry, score in index.free_text(stripped):
+            offer(entry, score, False)
+
+    ranked = sorted(scored.values(), key=lambda m: (not m.exact, -m.score, index.order[m.entry.id]))
+    return Answer(query=query, matches=tuple(ranked[:limit]), unknown_id=unknown)
+
+
+HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
+
+# --- text normalization -------------------------------------------------------
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORD = re.compile(r"[a-z0-9]+")
+_ID_WORDS = r"(?:event|evt|id|eventid|ev[eè]nement|évènement|événement|evenement)"
+_EVENT_ID = re.compile(rf"(?i)(?:\b{_ID_WORDS}\s*:?\s*#?\s*)?(?<![\w.-])(\d{{1,5}})(?![\w.])")
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents, every non-alphanumeric run becomes one space."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(_WORD.findall(text))
+
+
+def split_name(name: str) -> str:
+    """`PkcsCertIssue_Failure` -> `Pkcs Cert Issue Failure` (for word matching)."""
+    return _CAMEL.sub(" ", name.replace("_", " "))
+
+
+def squash(text: str) -> str:
+    """Case, spacing and underscores removed: how names are compared."""
+    return "".join(_WORD.findall(fold(text)))
+
+
+_SUFFIXES = ("ances", "ance", "ations", "ation", "ements", "ement", "ures", "ure",
+             "ings", "ing", "ees", "ee", "ed", "es", "s", "e")  # fmt: skip
+
+
+def stem(word: str) -> str:
+    """A deliberately crude English/French stemmer: fail/failed/failure -> fail."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+STOPWORDS = set(
+    """a an the is are was were be been do does did why what how when where which who
+    my our your its it this that these those to of in on for from with by at as or and
+    not no can cant cannot could would should will i we you they me us there here
+    le la les un une des du de d l est sont pourquoi quoi quel quelle quels comment
+    quand ou et en sur pour par avec dans au aux ce cet cette ces mon ma mes notre
+    nos votre vos il elle ils elles on nous vous je j qu que qui ne pas n s y
+    please help""".split()
+)
+
+
+# --- the index ----------------------------------------------------------------
+
+
+class _Index:
+    """Everything the ranking needs, computed once per catalogue."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.entries = catalogue.entries
+        self.order = {e.id: i for i, e in enumerate(self.entries)}
+        self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
+        self.concept = self._synonym_map(catalogue)
+        self.names: dict[str, Entry] = {}
+        for entry in self.entries:
+            for name in (entry.name, *entry.aliases):
+                key = squash(name)
+                if key and key not in self.names and not key.isdigit():
+                    self.names[key] = entry
+                from_codes = find_codes(name)
+                for code in from_codes:  # alias spellings such as 0x0FFFFFFFF
+                    self.by_id.setdefault(code, entry)
+        self.name_keys = list(self.names)
+        self.docs = [self._document(e) for e in self.entries]
+        n = len(self.docs)
+        df = Counter(term for doc in self.docs for term in doc)
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self.vocabulary = sorted(self.idf)
+        self.avg_len = sum(sum(d.values()) for d in self.docs) / max(n, 1)
+
+    # concepts
+
+    def _synonym_map(self, catalogue: Catalogue) -> dict[tuple[str, ...], str]:
+        """Stemmed phrase -> concept name (the group's first term)."""
+        mapping: dict[tuple[str, ...], str] = {}
+        for group in catalogue.synonyms:
+            head = " ".join(stem(w) for w in fold(group[0]).split())
+            for term in group:
+                words = tuple(stem(w) for w in fold(term).split())
+                if words:
+                    mapping.setdefault(words, head)
+        self.max_phrase = max((len(k) for k in mapping), default=1)
+        return mapping
+
+    def concepts(self, text: str, correct_typos: bool = False) -> list[str]:
+        words = [w for w in fold(text).split() if w not in STOPWORDS]
+        stems = [stem(w) for w in words]
+        if correct_typos:
+            stems = [self._correct(s) for s in stems]
+        out: list[str] = []
+        i = 0
+        while i < len(stems):
+            for size in range(min(self.max_phrase, len(stems) - i), 0, -1):
+                concept = self.concept.get(tuple(stems[i : i + size]))
+                if concept:
+                    out.append(concept)
+                    i += size
+                    break
+            else:
+                out.append(stems[i])
+                i += 1
+        return out
+
+    def _correct(self, word: str) -> str:
+        if len(word) < 4 or word in self.idf or word.isdigit():
+            return word
+        best = process.extractOne(
+            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+        )
+        return best[0] if best else word
+
+    def _document(self, entry: Entry) -> Counter:
+        """Weighted bag of concepts: names count most, long descriptions least."""
+        doc: Counter = Counter()
+        fields = [
+            (3.0, [split_name(entry.name), *map(split_name, entry.aliases)]),
+            (2.0, [*entry.keywords.en, *entry.keywords.fr]),
+            (1.0, [entry.operation.replace("_", " ")]),
+            (0.6, [entry.description.en, entry.description.fr, *entry.other_wordings]),
+        ]
+        for weight, texts in fields:
+            seen: set[str] = set()
+            for text in texts:
+                for c in self.concepts(text):
+                    if c not in seen:  # a field counts a concept once
+                        seen.add(c)
+                        doc[c] += weight
+        return doc
+
+    # tiers
+
+    def by_name(self, query: str) -> list[tuple[Entry, float, bool]]:
+        keys = {squash(query)}
+        keys.update(squash(tok) for tok in re.findall(r"[A-Za-z][\w-]{5,}", query))
+        keys.discard("")
+        found = [(self.names[k], EXACT, True) for k in keys if k in self.names]
+        if found:
+            return found
+        out = []
+        for key in keys:
+            if len(key) < 6:
+                continue
+            for name, score, _ in process.extract(
+                key, self.name_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF, limit=3
+            ):
+                out.append((self.names[name], score * 0.95, False))
+        return out
+
+    def free_text(self, query: str) -> list[tuple[Entry, float]]:
+        concepts = [c for c in self.concepts(query, correct_typos=True) if c in self.idf]
+        if not concepts:
+            return []
+        q = Counter(concepts)
+        possible = sum(self.idf[c] * 3.0 for c in q)
+        polarity = _polarity(concepts)
+        results = []
+        for entry, doc in zip(self.entries, self.docs, strict=True):
+            length = sum(doc.values())
+            score = 0.0
+            for c in q:
+                tf = doc.get(c)
+                if tf:
+                    # BM25 saturation, so one concept repeated in every field
+                    # cannot outweigh two different concepts.
+                    norm = tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / self.avg_len))
+                    score += self.idf[c] * min(norm, 3.0)
+            if score <= 0:
+                continue
+            coverage = score / possible * _OUTCOME_WEIGHT[polarity].get(entry.outcome, 1.0)
+            if coverage >= FREE_TEXT_CUTOFF:
+                results.append((entry, min(90.0, 40.0 + 60.0 * coverage)))
+        return results
+
+    def nearest(self, ident: str) -> list[tuple[Entry, float]]:
+        """Entries numerically closest to an unknown ID or code, same kind."""
+        if ident.startswith("0x"):
+            value = int(ident, 16)
+            pool = [e for e in self.entries if e.kind != "event"]
+            dist = {e.id: abs(int(e.id, 16) - value) for e in pool}
+        else:
+            value = int(ident)
+            pool = [e for e in self.entries if e.kind == "event"]
+            dist = {e.id: abs(int(e.id) - value) for e in pool}
+        pool.sort(key=lambda e: dist[e.id])
+        return [(e, 30.0 - i) for i, e in enumerate(pool[:3])]
+
+
+FAIL, SUCCESS, NEUTRAL = "fail", "success", "neutral"
+_OUTCOME_WEIGHT = {
+    FAIL: {"failure": 1.0, "retry": 0.85, "warning": 0.8, "success": 0.45, "info": 0.6},
+    SUCCESS: {"success": 1.0, "info": 0.8, "warning": 0.6, "retry": 0.6, "failure": 0.5},
+    NEUTRAL: {"failure": 1.0, "warning": 0.95, "retry": 0.9, "success": 0.85, "info": 0.85},
+}
+
+
+def _polarity(concepts: list[str]) -> str:
+    has_fail = any(c in _FAIL_CONCEPTS for c in concepts)
+    has_success = any(c in _SUCCESS_CONCEPTS for c in concepts)
+    if has_fail and not has_success:
+        return FAIL
+    if has_success and not has_fail:
+        return SUCCESS
+    return NEUTRAL
+
+
+_FAIL_CONCEPTS = {stem(w) for w in "fail failure failed error echec echoue erreur denied".split()}
+_SUCCESS_CONCEPTS = {stem(w) for w in "success successful succeeded reussi reussite".split()}
+
+
+def _named_ids(query: str) -> list[str]:
+    """Event IDs and codes the query names, in order."""
+    ids = list(find_codes(query))
+    short = len(query.split()) <= 3
+    for m in _EVENT_ID.finditer(query):
+        digits = m.group(1)
+        # A bare small number in a sentence ("2 devices") is not an event ID.
+        if short or len(digits) >= 4 or m.group(0) != digits:
+            ident = str(int(digits))
+            if ident not in ids:
+                ids.append(ident)
+    return ids
+
+
+_INDEXES: dict[int, tuple[Catalogue, _Index]] = {}
+
+
+def _index(catalogue: Catalogue) -> _Index:
+    # Keyed by identity: hashing a frozen catalogue would walk every entry per query.
+    cached = _INDEXES.get(id(catalogue))
+    if cached is None or cached[0] is not catalogue:
+        cached = _INDEXES[id(catalogue)] = (catalogue, _Index(catalogue))
+    return cached[1]

@@ -1,0 +1,94 @@
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.search import answer_to_json, fold, lookup
+
+QUERIES = tomllib.loads((Path(__file__).parent / "lookup_queries.toml").read_text("utf-8"))["q"]
+STRICT_GROUPS = {"id", "code", "name"}
+
+
+def top1(text):
+    answer = lookup(text)
+    return answer.matches[0] if answer.matches else None
+
+
+@pytest.mark.parametrize(
+    "q", [q for q in QUERIES if q["group"] in STRICT_GROUPS], ids=lambda q: q["text"]
+)
+def test_lookup_exact_ids_codes_and_names_are_always_right(q):
+    best = top1(q["text"])
+    assert best is not None, "no match"
+    assert best.entry.id in q["expect"]
+    assert best.exact is q.get("exact", False)
+
+
+def test_lookup_top1_accuracy_over_the_query_set():
+    misses = []
+    for q in QUERIES:
+        best = top1(q["text"])
+        if best is None or best.entry.id not in q["expect"]:
+            misses.append((q["text"], q["expect"], best and best.entry.id))
+    accuracy = 1 - len(misses) / len(QUERIES)
+    assert len(QUERIES) >= 100
+    assert accuracy >= 0.97, f"accuracy {accuracy:.1%}, misses: {misses}"
+
+
+def test_lookup_failure_question_ranks_failure_above_success_twin():
+    ids = [m.entry.id for m in lookup("why did PKCS issuance fail", limit=10).matches]
+    assert "20102" in ids and "20100" in ids[ids.index("20102") :] or "20100" not in ids
+
+
+@pytest.mark.parametrize("text", ["20503", "event 20503", "0x412", "0x00000412", "0x80091234"])
+def test_lookup_unknown_id_is_never_exact_and_offers_nearest(text):
+    answer = lookup(text)
+    assert answer.unknown_id is not None
+    assert answer.matches, "nearest entries are offered"
+    assert not any(m.exact for m in answer.matches)
+
+
+def test_lookup_unknown_event_offers_numeric_neighbours():
+    answer = lookup("20503")
+    assert answer.unknown_id == "20503"
+    assert {m.entry.id for m in answer.matches} & {"20502", "20501", "20500"}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "help", "aide"])
+def test_lookup_empty_or_help_gives_help(text):
+    answer = lookup(text)
+    assert answer.is_help and answer.matches == ()
+
+
+@pytest.mark.parametrize("text", ["asdkjh qwpoeiru", "!!!", "🙂🙂", "zzzz"])
+def test_lookup_junk_has_no_confident_match(text):
+    answer = lookup(text)
+    assert not any(m.exact for m in answer.matches)
+    assert all(m.score < 60 for m in answer.matches)
+
+
+def test_answer_json_follows_the_contract():
+    data = answer_to_json(lookup("0x410"))
+    assert data["query"] == "0x410"
+    first = data["matches"][0]
+    assert set(first) == {"type", "id", "name", "score", "exact"}
+    assert first == {
+        "type": "code", "id": "0x00000410", "name": "CRPSCEPDeserialize_Failed",
+        "score": 100.0, "exact": True,
+    }  # fmt: skip
+    event = answer_to_json(lookup("20502"))["matches"][0]
+    assert (event["type"], event["id"], event["exact"]) == ("event", "20502", True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_lookup_never_raises_on_any_text(text):
+    answer = lookup(text)
+    assert len(answer.matches) <= 5
+
+
+@given(st.text(max_size=100))
+def test_fold_is_idempotent(text):
+    assert fold(fold(text)) == fold(text)
