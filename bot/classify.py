@@ -9,10 +9,49 @@ named data field when present and from the message text otherwise.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from bot.knowledge import Entry
+from bot.codes import find_codes
+from bot.knowledge import Catalogue, Entry
 from bot.logs import Event
+
+LEGACY, CURRENT, NDES, CA = "legacy", "current", "ndes", "ca"
+
+# The legacy log's provider name is undocumented; these are the names it and
+# its Application-log sibling are known or likely to use.
+_LEGACY_SOURCES = {"microsoft intune connector", "ndesconnector", "intune connector service",
+                   "microsoft intune connector service", "intune connector"}  # fmt: skip
+_CURRENT = "microsoft-intune-certificateconnectors"
+_NDES = "microsoft-windows-networkdeviceenrollmentservice"
+_CA = "microsoft-windows-certificationauthority"
+
+GUID = r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?"
+_GUID = re.compile(GUID)
+_THUMBPRINT = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{40}(?![0-9A-Fa-f])")
+
+# Labels as they appear in messages ("Device ID: …", "CA Name = …"), folded to
+# the field they fill. Order matters only for readability.
+_LABELS = {
+    "device": ["device id", "deviceid", "intune device id", "device"],
+    "user": ["user id", "userid", "user"],
+    "ca": ["ca name", "caname", "certification authority name", "certification authority",
+           "certificate authority", "ca"],
+    "template": ["certificate template name", "certificate template", "template name",
+                 "templatename", "template"],
+    "thumbprint": ["certificate thumbprint", "thumbprint"],
+    "serial": ["certificate serial number", "serial number", "serialnumber", "serial"],
+    "code": ["diagnostic code", "diagnosticcode", "hresult", "error code", "errorcode",
+             "result code", "status code"],
+}  # fmt: skip
+_FIELD_OF_LABEL = {label: field for field, labels in _LABELS.items() for label in labels}
+_LABEL_RE = re.compile(
+    r"(?i)(?<![\w])("
+    + "|".join(sorted((re.escape(k) for k in _FIELD_OF_LABEL), key=len, reverse=True))
+    + r")\s*[:=]\s*"
+)
+# Other labels a message may carry; they end the value before them.
+_ANY_LABEL = re.compile(r"(?:^|[\s;,|])([A-Z][A-Za-z ]{1,30}?)\s*[:=]\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +67,143 @@ class ConnectorEvent:
     template: str | None = None
     thumbprint: str | None = None
     serial: str | None = None
+    family: str = LEGACY  # legacy | current | ndes | ca
+    noise_reason: str | None = None
 
     @property
     def server(self) -> str:
         return self.event.computer
+
+
+def family_of(event: Event) -> str | None:
+    """Which connector-related source wrote this event, or None for any other."""
+    provider = event.provider.lower()
+    channel = event.channel.lower()
+    if provider == _CURRENT or channel.startswith(_CURRENT):
+        return CURRENT
+    if provider in _LEGACY_SOURCES or channel == "microsoft intune connector":
+        return LEGACY
+    if provider == _NDES:
+        return NDES
+    if provider == _CA:
+        return CA
+    return None
+
+
+def classify(event: Event, catalogue: Catalogue) -> ConnectorEvent | None:
+    """The connector view of one event; None when no connector source wrote it."""
+    family = family_of(event)
+    if family is None:
+        return None
+    entry = catalogue.event(event.event_id, family)
+    fields = extract_fields(event)
+    code = fields.get("code")
+    outcome = entry.outcome if entry else _outcome_from_level(event.level)
+    noise = _noise(entry, family, event, code)
+    if noise:
+        outcome = "noise"
+    return ConnectorEvent(
+        event=event,
+        entry=entry,
+        outcome=outcome,
+        operation=entry.operation if entry else family,
+        code=code,
+        device_id=fields.get("device"),
+        user_id=fields.get("user"),
+        ca=fields.get("ca"),
+        template=fields.get("template"),
+        thumbprint=fields.get("thumbprint"),
+        serial=fields.get("serial"),
+        family=family,
+        noise_reason=noise,
+    )
+
+
+def extract_fields(event: Event) -> dict[str, str]:
+    """device, user, ca, template, thumbprint, serial and code, where present.
+
+    Named EventData fields win; labelled text in unnamed data or the rendered
+    message fills the gaps; bare GUIDs, thumbprints and codes come last.
+    """
+    found: dict[str, str] = {}
+    free_text: list[str] = []
+    for name, value in event.data.items():
+        if not value:
+            continue
+        field = _FIELD_OF_LABEL.get(_fold_label(name))
+        cleaned = _clean(field, value) if field and field not in found else None
+        if cleaned:
+            found[field] = cleaned
+        else:
+            free_text.append(value)  # unnamed data, other fields, or a label with no usable value
+    if event.message:
+        free_text.append(event.message)
+    for text in free_text:
+        for field, value in _labelled(text):
+            if field not in found:
+                cleaned = _clean(field, value)
+                if cleaned:
+                    found[field] = cleaned
+    if "code" not in found:
+        codes = [
+            c for text in [*event.data.values(), event.message or ""] for c in find_codes(text)
+        ]
+        if codes:
+            # A diagnostic code (0x4xx, 0x0) names the failure better than an HRESULT.
+            found["code"] = next((c for c in codes if c.startswith("0x00000")), codes[0])
+    if "thumbprint" not in found:
+        for text in free_text:
+            m = _THUMBPRINT.search(text)
+            if m:
+                found["thumbprint"] = m.group(0).upper()
+                break
+    return found
+
+
+def _labelled(text: str):
+    """(field, value) pairs from text such as 'Device ID: {…} CA Name: X\\nTemplate: Y'."""
+    matches = list(_LABEL_RE.finditer(text))
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        value = text[m.end() : end]
+        other = _ANY_LABEL.search(value)
+        if other:
+            value = value[: other.start()]
+        value = value.split("\n", 1)[0].strip(" \t\r;,.|")
+        yield _FIELD_OF_LABEL[m.group(1).lower()], value
+
+
+def _clean(field: str, value: str) -> str | None:
+    value = value.strip()
+    if field in ("device", "user"):
+        m = _GUID.search(value)
+        return m.group(0).strip("{}").lower() if m else None
+    if field == "code":
+        codes = find_codes(value)
+        return codes[0] if codes else None
+    if field == "thumbprint":
+        m = _THUMBPRINT.search(value.replace(" ", ""))
+        return m.group(0).upper() if m else None
+    return value[:200] or None
+
+
+def _fold_label(name: str) -> str:
+    return re.sub(r"[\s_\-.]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)).strip().lower()
+
+
+def _outcome_from_level(level: int | None) -> str:
+    if level in (1, 2):
+        return "failure"
+    if level == 3:
+        return "warning"
+    return "info"
+
+
+def _noise(entry: Entry | None, family: str, event: Event, code: str | None) -> str | None:
+    """Known benign events: say why instead of reporting a failure."""
+    text = " ".join([event.message or "", *event.data.values()]).lower()
+    if family == CURRENT and event.event_id == 1000 and "cannot be found" in text:
+        return "message DLL not registered while the connector installs or upgrades; benign"
+    if family == NDES and (code == "0x8009310B" or "0x8009310b" in text):
+        return "expected after running Validate-NDESUrl.ps1 (Microsoft's URL test); benign"
+    return None

@@ -79,6 +79,55 @@ def format_entry(entry: Entry, lang: str = "en") -> str:
 
 
 def _wrap(text: str, bullet: str = "") -> str:
-    return textwrap.fill(
-        text, WIDTH, initial_indent=bullet, subsequent_indent=" " * len(bullet)
-    )
+    return textwrap.fill(text, WIDTH, initial_indent=bullet, subsequent_indent=" " * len(bullet))
+
+
+def format_summary(summary, lang: str = "en") -> str:
+    """A summary as a terminal report: verdict first, then the detail."""
+    d = summary.to_dict()
+    out = [f"{d['file']}: {d['records']:,} records ({d['format']}), "
+           f"{d['connector_events']:,} from the connector"]  # fmt: skip
+    if d["first"]:
+        out.append(f"From {d['first']} to {d['last']}")
+    if d["servers"]:
+        out.append("Servers: " + ", ".join(d["servers"]))
+    if not d["failures"]:
+        out.append("No connector failures.")
+    else:
+        total = sum(g["count"] for g in d["failures"])
+        out += ["", f"Failures: {total:,}"]
+        for g in d["failures"][:15]:
+            out.append("  " + _group_line(g))
+            for label, key in (("devices", "devices"), ("CAs", "cas"), ("templates", "templates")):
+                if g[key]["count"]:
+                    examples = ", ".join(g[key]["examples"][:3])
+                    out.append(f"      {g[key]['count']} {label}: {examples}")
+        if len(d["failures"]) > 15:
+            out.append(f"  …and {len(d['failures']) - 15} more")
+    for title_, key in (("Warnings", "warnings"), ("Retries", "retries")):
+        if d[key]:
+            out += ["", f"{title_}:"] + ["  " + _group_line(g) for g in d[key][:10]]
+    if d["success_rates"]:
+        out += ["", "Success rate by operation:"]
+        for r in d["success_rates"]:
+            out.append(f"  {r['operation']:<24} {r['rate']:6.1%}  "
+                       f"({r['succeeded']} ok, {r['failed']} failed)")  # fmt: skip
+    check = d["check_first"]
+    if check:
+        out += ["", "Check first:"]
+        for fix in (check["fixes"] or check["causes"])[:4]:
+            out.append(_wrap(fix[lang] if fix.get(lang) else fix["en"], bullet="  - "))
+    if d["noise"]:
+        out += ["", "Benign noise (not failures):"]
+        out += [f"  event {n['event_id']} x{n['count']}: {n['reason']}" for n in d["noise"]]
+    if d["problems"]:
+        out += ["", f"Problems reading the file ({len(d['problems'])}):"]
+        out += [f"  {p['where']}: {p['reason']}" for p in d["problems"][:10]]
+    return "\n".join(out)
+
+
+def _group_line(g: dict) -> str:
+    code = f" {g['code']}" + (f" {g['code_name']}" if g["code_name"] else "") if g["code"] else ""
+    when = g["first"] if g["first"] == g["last"] else f"{g['first']} .. {g['last']}"
+    later = f", {g['later_succeeded']} later succeeded" if g.get("later_succeeded") else ""
+    return f"{g['count']:>6} x {g['event_id']} {g['name']}{code}  ({when}{later})"

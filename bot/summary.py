@@ -1,0 +1,342 @@
+"""Events in, a failure summary out (pure: no Slack, no database).
+
+`summarize(events)` streams once over the events and keeps only counters, so
+memory follows the number of distinct failures and devices, not file size.
+The result answers what a helpdesk asks first: which failures, how many,
+when, on which server, for which devices / CAs / templates, how often the
+same operation succeeded, and what to check first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.classify import ConnectorEvent, classify
+from bot.knowledge import Advice, Catalogue, Entry, default_catalogue
+from bot.logs import Event, Problem
+
+EXAMPLES = 5  # devices / CAs / templates shown per failure
+PROGRESS_EVERY = 5000  # records between progress callbacks
+
+
+def iso(t: datetime | None) -> str | None:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+
+
+@dataclass
+class Group:
+    """All events of one event ID and code (a failure, warning or retry)."""
+
+    event_id: str
+    name: str
+    code: str | None
+    code_name: str | None
+    outcome: str
+    operation: str
+    entry: Entry | None
+    code_entry: Entry | None
+    count: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    later_succeeded: int = 0  # events whose device succeeded at the same operation afterwards
+    servers: Counter = field(default_factory=Counter)
+    devices: Counter = field(default_factory=Counter)
+    users: Counter = field(default_factory=Counter)
+    cas: Counter = field(default_factory=Counter)
+    templates: Counter = field(default_factory=Counter)
+
+    def add(self, ce: ConnectorEvent) -> None:
+        t = ce.event.time
+        self.count += 1
+        if self.first is None or t < self.first:
+            self.first = t
+        if self.last is None or t > self.last:
+            self.last = t
+        self.servers[ce.server] += 1
+        for counter, value in ((self.devices, ce.device_id), (self.users, ce.user_id),
+                               (self.cas, ce.ca), (self.templates, ce.template)):  # fmt: skip
+            if value:
+                counter[value] += 1
+
+    def to_dict(self) -> dict:
+        def top(counter: Counter) -> dict:
+            return {
+                "count": len(counter),
+                "examples": [k for k, _ in counter.most_common(EXAMPLES)],
+            }
+
+        return {
+            "event_id": self.event_id,
+            "name": self.name,
+            "code": self.code,
+            "code_name": self.code_name,
+            "count": self.count,
+            "first": iso(self.first),
+            "last": iso(self.last),
+            "operation": self.operation,
+            "later_succeeded": self.later_succeeded,
+            "servers": dict(self.servers.most_common()),
+            "devices": top(self.devices),
+            "users": top(self.users),
+            "cas": top(self.cas),
+            "templates": top(self.templates),
+        }
+
+
+@dataclass
+class Summary:
+    file: str
+    format: str
+    records: int = 0
+    connector_events: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    servers: list[str] = field(default_factory=list)
+    failures: list[Group] = field(default_factory=list)
+    warnings: list[Group] = field(default_factory=list)
+    retries: list[Group] = field(default_factory=list)
+    successes: Counter = field(default_factory=Counter)
+    success_rates: list[dict] = field(default_factory=list)
+    noise: list[dict] = field(default_factory=list)
+    timeline: dict = field(default_factory=dict)
+    check_first: dict | None = None
+    problems: list[Problem] = field(default_factory=list)
+    parser: str | None = None
+    # Every connector event, kept only when the caller asks (history ingest).
+    events: list[ConnectorEvent] = field(default_factory=list, repr=False)
+
+    @property
+    def dominant(self) -> Group | None:
+        return self.failures[0] if self.failures else None
+
+    def to_dict(self) -> dict:
+        """The `intune-bot summarize --json` contract of DESIGN.md, and more."""
+        return {
+            "file": self.file,
+            "format": self.format,
+            "parser": self.parser,
+            "servers": self.servers,
+            "records": self.records,
+            "connector_events": self.connector_events,
+            "first": iso(self.first),
+            "last": iso(self.last),
+            "failures": [g.to_dict() for g in self.failures],
+            "warnings": [g.to_dict() for g in self.warnings],
+            "retries": [g.to_dict() for g in self.retries],
+            "successes": {k: v for k, v in self.successes.most_common()},
+            "success_rates": self.success_rates,
+            "noise": self.noise,
+            "timeline": self.timeline,
+            "check_first": self.check_first,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+class Summarizer:
+    """Accumulates events one at a time; `result()` builds the Summary."""
+
+    def __init__(self, catalogue: Catalogue | None = None, keep_events: bool = False) -> None:
+        self.catalogue = catalogue or default_catalogue()
+        self.keep_events = keep_events
+        self.kept: list[ConnectorEvent] = []
+        self.records = 0
+        self.connector_events = 0
+        self.first: datetime | None = None
+        self.last: datetime | None = None
+        self.computers: Counter = Counter()
+        self.groups: dict[tuple[str, str, str | None], Group] = {}
+        self.successes: Counter = Counter()
+        self.ops: dict[str, Counter] = defaultdict(Counter)
+        self.noise: Counter = Counter()
+        self.noise_reason: dict[str, str] = {}
+        self.hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+        # Latest success per (server, operation, device), and the failures and
+        # retries to check against it once every event has been seen: exports
+        # are not always in time order (Event Viewer XML is newest first).
+        self.last_success: dict[tuple, datetime] = {}
+        self.pending: list[tuple[Group, tuple, datetime]] = []
+
+    def add(self, event: Event) -> None:
+        self.records += 1
+        t = event.time
+        if self.first is None or t < self.first:
+            self.first = t
+        if self.last is None or t > self.last:
+            self.last = t
+        ce = classify(event, self.catalogue)
+        if ce is None:
+            return
+        self.connector_events += 1
+        self.computers[ce.server] += 1
+        if self.keep_events:
+            self.kept.append(ce)
+        outcome = ce.outcome
+        if outcome == "noise":
+            key = str(event.event_id)
+            self.noise[key] += 1
+            self.noise_reason[key] = ce.noise_reason or ""
+            return
+        self.ops[ce.operation][outcome] += 1
+        hour = self.hours[t.replace(minute=0, second=0, microsecond=0)]
+        device_key = (ce.server, ce.operation, ce.device_id) if ce.device_id else None
+        if outcome == "success":
+            self.successes[str(event.event_id)] += 1
+            hour[1] += 1
+            if device_key and t > self.last_success.get(device_key, _EPOCH):
+                self.last_success[device_key] = t
+        elif outcome in ("failure", "warning", "retry"):
+            group = self._group(ce)
+            group.add(ce)
+            if outcome == "failure":
+                hour[0] += 1
+            if device_key:
+                self.pending.append((group, device_key, t))
+
+    def _group(self, ce: ConnectorEvent) -> Group:
+        key = (ce.outcome, str(ce.event.event_id), ce.code)
+        group = self.groups.get(key)
+        if group is None:
+            code_entry = self.catalogue.get(ce.code) if ce.code else None
+            group = self.groups[key] = Group(
+                event_id=str(ce.event.event_id),
+                name=ce.entry.name if ce.entry else f"{ce.event.provider} {ce.event.event_id}",
+                code=ce.code,
+                code_name=code_entry.name if code_entry else None,
+                outcome=ce.outcome,
+                operation=ce.operation,
+                entry=ce.entry,
+                code_entry=code_entry,
+            )
+        return group
+
+    def result(self, file: str = "", format: str = "", problems=()) -> Summary:
+        for group, device_key, t in self.pending:
+            if self.last_success.get(device_key, _EPOCH) > t:
+                group.later_succeeded += 1
+        by_count = sorted(self.groups.values(), key=lambda g: (-g.count, g.event_id, g.code or ""))
+        summary = Summary(
+            file=file,
+            format=format,
+            records=self.records,
+            connector_events=self.connector_events,
+            first=self.first,
+            last=self.last,
+            servers=sorted(self.computers),
+            failures=[g for g in by_count if g.outcome == "failure"],
+            warnings=[g for g in by_count if g.outcome == "warning"],
+            retries=[g for g in by_count if g.outcome == "retry"],
+            successes=self.successes,
+            success_rates=self._success_rates(),
+            noise=[
+                {"event_id": k, "count": n, "reason": self.noise_reason[k]}
+                for k, n in self.noise.most_common()
+            ],  # fmt: skip
+            timeline=self._timeline(),
+            problems=list(problems),
+            events=self.kept,
+        )
+        summary.check_first = _check_first(summary.dominant)
+        return summary
+
+    def _success_rates(self) -> list[dict]:
+        rates = []
+        for op, counts in sorted(self.ops.items()):
+            ok, bad = counts["success"], counts["failure"]
+            if ok + bad:
+                rates.append({"operation": op, "succeeded": ok, "failed": bad,
+                              "retried": counts["retry"], "rate": round(ok / (ok + bad), 4)})  # fmt: skip
+        return rates
+
+    def _timeline(self) -> dict:
+        """Counts per hour, or per day when the log spans more than three days."""
+        if not self.hours:
+            return {"bucket": "hour", "points": []}
+        span = max(self.hours) - min(self.hours)
+        bucket = "day" if span > timedelta(days=3) else "hour"
+        points: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+        for hour, (bad, ok) in self.hours.items():
+            key = hour.replace(hour=0) if bucket == "day" else hour
+            points[key][0] += bad
+            points[key][1] += ok
+        return {
+            "bucket": bucket,
+            "points": [
+                {"t": iso(k), "failures": v[0], "successes": v[1]}
+                for k, v in sorted(points.items())
+            ],  # fmt: skip
+        }
+
+
+_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+
+
+def _check_first(group: Group | None) -> dict | None:
+    """What to check first for the dominant failure: the code's advice, then the event's."""
+    if group is None:
+        return None
+    causes: list[Advice] = []
+    fixes: list[Advice] = []
+    for entry in (group.code_entry, group.entry):
+        if entry is not None and entry.id != "0x00000000":
+            causes += entry.causes
+            fixes += entry.fixes
+    return {
+        "event_id": group.event_id,
+        "name": group.name,
+        "code": group.code,
+        "code_name": group.code_name,
+        "causes": [_advice(a) for a in causes],
+        "fixes": [_advice(a) for a in fixes],
+        "doc": (group.code_entry or group.entry).doc if (group.code_entry or group.entry) else None,
+    }
+
+
+def _advice(a: Advice) -> dict:
+    return {"en": a.text.en, "fr": a.text.fr, "inferred": a.inferred}
+
+
+def summarize(
+    events: Iterable[Event],
+    *,
+    file: str = "",
+    format: str = "",
+    catalogue: Catalogue | None = None,
+    progress: Callable[[int], None] | None = None,
+    keep_events: bool = False,
+) -> Summary:
+    """Summarize any iterable of events (pure)."""
+    acc = Summarizer(catalogue, keep_events=keep_events)
+    add = acc.add
+    for n, event in enumerate(events, 1):
+        add(event)
+        if progress and n % PROGRESS_EVERY == 0:
+            progress(n)
+    return acc.result(file=file, format=format)
+
+
+def summarize_file(
+    path: str | Path,
+    *,
+    parser: str = "auto",
+    progress: Callable[[int], None] | None = None,
+    catalogue: Catalogue | None = None,
+    keep_events: bool = False,
+) -> Summary:
+    """Open an export (any supported format), summarize it, list its problems.
+
+    Raises `bot.logs.NotAnEventLog` when the file is not an event log export.
+    """
+    from bot.logs import open_log
+
+    log = open_log(path, parser=parser)
+    summary = summarize(
+        log, file=Path(path).name, format=log.format, catalogue=catalogue,
+        progress=progress, keep_events=keep_events,
+    )  # fmt: skip
+    summary.problems = list(log.problems)
+    summary.parser = getattr(log, "parser", None)
+    return summary
