@@ -1,0 +1,98 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.classify import classify, extract_fields
+from bot.knowledge import default_catalogue
+from bot.logs import Event
+
+T = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+DEVICE = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+USER = "9b2a3c1d-0000-4a4b-8c8d-1234567890ab"
+THUMB = "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678"
+
+
+def event(event_id, data=None, message=None, provider="Microsoft Intune Connector",
+          channel="Microsoft Intune Connector", level=2):  # fmt: skip
+    return Event(
+        record_id=1, time=T, event_id=event_id, level=level, provider=provider,
+        channel=channel, computer="NDES01.contoso.com", data=data or {}, message=message,
+    )  # fmt: skip
+
+
+def test_named_fields_are_read_whatever_their_spelling():
+    e = event(20102, {
+        "DeviceId": DEVICE, "User ID": USER, "CAName": "ca01.contoso.com\\Contoso Issuing CA",
+        "TemplateName": "IntuneUserPKCS", "Thumbprint": THUMB.lower(),
+        "DiagnosticCode": "0x00000400", "DiagnosticMessage": "Certification authority is not valid",
+    })  # fmt: skip
+    ce = classify(e, default_catalogue())
+    assert ce.entry.name == "PkcsCertIssue_Failure"
+    assert ce.outcome == "failure" and ce.operation
+    assert ce.code == "0x00000400"
+    assert ce.device_id == DEVICE and ce.user_id == USER
+    assert ce.ca == "ca01.contoso.com\\Contoso Issuing CA"
+    assert ce.template == "IntuneUserPKCS"
+    assert ce.thumbprint == THUMB
+
+
+def test_message_only_events_are_parsed_from_their_text():
+    text = (
+        f"Failed to issue a PKCS certificate. Device ID: {{{DEVICE.upper()}}} User ID: {USER}\n"
+        "CA Name: ca01.contoso.com\\Contoso Issuing CA\nCertificate Template: IntuneUserPKCS\n"
+        f"Thumbprint: {THUMB} Diagnostic Code: 0x00000400 Diagnostic Message: The CA is unreachable."
+    )
+    ce = classify(event(20102, {"Data1": text}), default_catalogue())
+    assert ce.code == "0x00000400"
+    assert ce.device_id == DEVICE and ce.user_id == USER
+    assert ce.ca == "ca01.contoso.com\\Contoso Issuing CA"
+    assert ce.template == "IntuneUserPKCS"
+    assert ce.thumbprint == THUMB
+
+
+def test_new_connector_hresult_is_the_code():
+    e = event(1052, {"DeviceId": DEVICE, "ExceptionMessage":
+                     "CCertRequest::Submit: The RPC server is unavailable. 0x800706ba"},
+              provider="Microsoft-Intune-CertificateConnectors",
+              channel="Microsoft-Intune-CertificateConnectors/Operational")  # fmt: skip
+    ce = classify(e, default_catalogue())
+    assert ce.entry.name == "PkcsIssuedFailure"
+    assert ce.code == "0x800706BA"
+    assert ce.family == "current"
+
+
+def test_ndes_event_31_with_inverted_field_names():
+    # Microsoft's own sample puts the text in ErrorCode and the HRESULT in ErrorMessage.
+    e = event(31, {"ErrorCode": "The requested certificate template is not supported by this CA.",
+                   "ErrorMessage": "0x80004005"},
+              provider="Microsoft-Windows-NetworkDeviceEnrollmentService", channel="Application")  # fmt: skip
+    ce = classify(e, default_catalogue())
+    assert ce.code == "0x80004005"
+    assert ce.outcome == "failure"
+
+
+def test_validate_ndes_url_noise_is_not_a_failure():
+    e = event(32, {"Data1": "The Network Device Enrollment Service cannot retrieve required "
+                   "information (0x8009310b). ASN1 bad tag value met."},
+              provider="Microsoft-Windows-NetworkDeviceEnrollmentService", channel="Application")  # fmt: skip
+    assert classify(e, default_catalogue()).outcome == "noise"
+
+
+def test_install_time_event_1000_is_noise():
+    e = event(1000, message="The description for Event ID 1000 from source "
+              "Microsoft-Intune-CertificateConnectors cannot be found.",
+              provider="Microsoft-Intune-CertificateConnectors",
+              channel="Microsoft-Intune-CertificateConnectors/Admin", level=4)  # fmt: skip
+    assert classify(e, default_catalogue()).outcome == "noise"
+
+
+def test_other_sources_are_not_connector_events():
+    e = event(7036, {"param1": "Print Spooler"}, provider="Service Control Manager", channel="System")
+    assert classify(e, default_catalogue()) is None
+
+
+@pytest.mark.parametrize("hostile", ["<!channel>", "<@U123>", "<http://x|y>", "a" * 10_000])
+def test_hostile_values_do_not_break_extraction(hostile):
+    fields = extract_fields(event(20102, {"CAName": hostile, "Data2": f"Device ID: {hostile}"}))
+    assert fields.get("ca", "")[:200] == hostile[:200]
+    assert "device" not in fields
