@@ -1,0 +1,135 @@
+"""The Bolt app factory: one place that wires settings, the Web API client and listeners."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import urllib.error
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.settings import HOW_TO_GET, README_SETUP, Settings, SettingsError
+from bot.slack import listeners, render
+from bot.slack.dedupe import Seen
+
+log = logging.getLogger(__name__)
+
+LISTENER_THREADS = 16  # Bolt's default is 5; /intune answers run here, so give them room
+
+
+class Workers:
+    """Our own bounded pool for slow work (download, parse), apart from Bolt's listener threads.
+
+    `submit` refuses instead of queueing without end, so a burst of uploads gets a
+    "busy" answer rather than a reply an hour later.
+    """
+
+    def __init__(self, threads: int, queue: int = 16) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="intune-upload")
+        self._slots = threading.BoundedSemaphore(threads + queue)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> bool:
+        if not self._slots.acquire(blocking=False):
+            return False
+        future = self._pool.submit(fn, *args)
+        future.add_done_callback(lambda _: self._slots.release())
+        return True
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+@dataclass
+class Services:
+    """What the listeners need besides Slack: settings, the history path, dedupe, workers."""
+
+    settings: Settings
+    db: Path | None
+    seen: Seen = field(default_factory=Seen)
+    workers: Workers | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers is None:
+            self.workers = Workers(self.settings.workers)
+
+    @classmethod
+    def create(cls, settings: Settings) -> Services:
+        # Dedupe claims sit next to the history, so HTTP workers on one disk share them.
+        seen_path = settings.db_path.with_name(settings.db_path.stem + "-slack-seen.db")
+        try:
+            seen_path.parent.mkdir(parents=True, exist_ok=True)
+            seen = Seen(seen_path)
+        except Exception as err:  # a read-only disk must not stop the bot
+            log.warning("dedupe store %s unavailable (%s); using memory", seen_path, err)
+            seen = Seen()
+        return cls(settings=settings, db=settings.db_path, seen=seen)
+
+    def close(self) -> None:
+        assert self.workers is not None
+        self.workers.shutdown(wait=False)
+        self.seen.close()
+
+
+def web_client(settings: Settings) -> WebClient:
+    # The default client retries only connection errors; 429s need the rate-limit handler.
+    handlers = [ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)]
+    return WebClient(token=settings.bot_token, base_url=settings.api_url, retry_handlers=handlers)
+
+
+def check_token(client: WebClient, settings: Settings) -> dict:
+    """auth.test, turned into one clear line when the token is refused or Slack is unreachable."""
+    try:
+        return client.auth_test().data  # type: ignore[return-value]
+    except SlackApiError as err:
+        code = err.response.get("error", "error") if err.response is not None else "error"
+        raise SettingsError(
+            f"Slack refused SLACK_BOT_TOKEN ({code}). It must be {HOW_TO_GET['SLACK_BOT_TOKEN']}; "
+            f"reinstall the app if it changed. See {README_SETUP}."
+        ) from None
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise SettingsError(
+            f"cannot reach Slack at {settings.api_url} ({reason}); check SLACK_API_URL and the network"
+        ) from None
+
+
+def create_app(settings: Settings, services: Services) -> App:
+    """A Bolt app with our listeners; `auth.test` runs now, so a bad token fails here."""
+    client = web_client(settings)
+    check_token(client, settings)
+    app = App(
+        client=client,
+        signing_secret=settings.signing_secret or "",
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt-listener"),
+        name="intune-triage",
+    )
+    listeners.register(app, services)
+    app.error(report_error)
+    return app
+
+
+def report_error(
+    error: Exception, body: dict, context: Any, client: WebClient, logger: logging.Logger
+) -> None:
+    """Log any handler failure, and say so where it happened: the thread, or the command's reply."""
+    logger.error("handler failed: %r", error, exc_info=error)
+    event = body.get("event") or {}
+    try:
+        if event.get("channel") and event.get("ts"):
+            thread = event.get("thread_ts") or event["ts"]
+            client.chat_postMessage(channel=event["channel"], thread_ts=thread, **render.crashed())
+        elif context.response_url:
+            context.respond(response_type="ephemeral", **render.crashed())
+    except Exception:  # the report itself failed (Slack down?): the log has it, carry on
+        logger.exception("could not report the failure in Slack")

@@ -1,0 +1,85 @@
+"""Core results for what a person typed: parse, ask the core, render. No Slack I/O here."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.history import History, HistoryError, open_history
+from bot.search import lookup
+from bot.slack import render
+from bot.slack.commands import guess_lang, parse, strip_mentions
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def history_at(path: Path | None) -> Iterator[History | None]:
+    """The history store, or None when it cannot be opened (the answer still goes out)."""
+    if path is None:
+        yield None
+        return
+    try:
+        history = open_history(path)
+    except HistoryError as err:
+        log.warning("history unavailable: %s", err)
+        yield None
+        return
+    with history:
+        yield history
+
+
+def command(text: str, db: Path | None) -> render.Message:
+    """`/intune TEXT`: help, history [SERVER], servers, or a lookup with a share button."""
+    cmd = parse(text)
+    if cmd.verb == "help":
+        return render.help_message()
+    if cmd.verb in ("history", "servers"):
+        with history_at(db) as history:
+            if history is None:
+                return render.plain("The history store is not available right now.")
+            if cmd.verb == "servers":
+                return render.servers([s.to_dict() for s in history.servers()])
+            found = history.incidents(server=cmd.arg or None, limit=30)
+            return render.incidents([i.to_dict() for i in found], cmd.arg or None)
+    lang = guess_lang(cmd.arg)
+    return render.answer(lookup(cmd.arg, lang=lang), lang)
+
+
+def shared(value: str) -> render.Message:
+    """The answer a "Share in channel" button asked to post for everyone."""
+    try:
+        data = json.loads(value)
+        query, lang = str(data["q"]), str(data.get("lang", "en"))
+    except (ValueError, KeyError, TypeError):
+        query, lang = value, "en"
+    return render.answer(lookup(query, lang=lang), lang, share=False)
+
+
+def question(text: str, db: Path | None) -> render.Message:
+    """A mention or a DM: the same verbs, else a lookup plus what the history knows."""
+    text = strip_mentions(text)
+    cmd = parse(text)
+    if cmd.verb != "lookup":
+        return command(text, db)
+    lang = guess_lang(text)
+    msg = render.answer(lookup(text, lang=lang), lang, share=False)
+    with history_at(db) as history:
+        named = _servers_named(text, history) if history else []
+        for server in named[:2]:
+            found = [i.to_dict() for i in history.incidents(server=server, limit=10)]  # type: ignore[union-attr]
+            msg["blocks"] += render.incidents(found, server)["blocks"]
+    return render.message(msg["text"], msg["blocks"])
+
+
+def _servers_named(text: str, history: History) -> list[str]:
+    words = {w.strip("?.,;:!()'\"").casefold() for w in text.split()}
+    names = []
+    for server in history.servers():
+        full = server.name.casefold()
+        if full in words or full.split(".")[0] in words:
+            names.append(server.name)
+    return names

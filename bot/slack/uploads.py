@@ -1,0 +1,168 @@
+"""A file shared in Slack: download it, decide by content, summarize, answer in its thread.
+
+Runs on our own worker pool, never on Bolt's listener threads, so a 200 MB parse
+cannot delay `/intune`. Whatever goes wrong ends as one line in the file's
+thread (or as silence, when the file was never a log), never as a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.history import HistoryError, UploadInfo, open_history
+from bot.logs import NotAnEventLog
+from bot.settings import Settings
+from bot.slack import render
+from bot.slack.download import DownloadError, download
+from bot.summary import summarize_file
+
+log = logging.getLogger(__name__)
+
+LOG_SUFFIXES = (".evtx", ".xml", ".csv", ".txt", ".log", ".tsv")
+# Metadata that settles it: these are never event log exports, don't even download them.
+NOT_LOG_MIMETYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip",
+                     "application/vnd.", "application/msword", "text/html")  # fmt: skip
+NOT_LOG_FILETYPES = {"png", "jpg", "jpeg", "gif", "heic", "bmp", "webp", "pdf", "zip", "gzip",
+                     "mp4", "mov", "mp3", "docx", "xlsx", "pptx", "doc", "html", "gdoc",
+                     "space", "post", "email"}  # fmt: skip
+
+
+@dataclass
+class Thread:
+    """Where the answer goes: the message "reading…" is posted as, then updated in place."""
+
+    client: WebClient
+    channel: str
+    thread_ts: str
+    interval: float = 2.0
+    ts: str | None = None
+    _last: float = field(default=0.0, repr=False)
+
+    def say(self, msg: render.Message) -> None:
+        if self.ts is None:
+            resp = self.client.chat_postMessage(
+                channel=self.channel, thread_ts=self.thread_ts, **msg
+            )
+            self.ts = resp["ts"]
+        else:
+            self.client.chat_update(channel=self.channel, ts=self.ts, **msg)
+        self._last = time.monotonic()
+
+    def progress(self, msg: render.Message) -> None:
+        """Updates throttled to one every `interval` seconds: chat.update is rate-limited."""
+        if time.monotonic() - self._last >= self.interval:
+            self.say(msg)
+
+
+def thread_of(client: WebClient, event: dict[str, Any], interval: float = 2.0) -> Thread:
+    return Thread(client, event["channel"], event.get("thread_ts") or event["ts"], interval)
+
+
+def handle_upload(client: WebClient, settings: Settings, event: dict[str, Any], token: str) -> None:
+    """Every file of one file_share message, one after the other, each reported on its own."""
+    for file in event.get("files") or ():
+        thread = thread_of(client, event, settings.progress_interval)
+        try:
+            handle_file(client, settings, event, file, token, thread)
+        except Exception:
+            log.exception("file %s in %s failed", file.get("id"), event.get("channel"))
+            thread.say(
+                render.problem(
+                    file.get("name") or file.get("id", "file"), "an internal error (logged)"
+                )
+            )
+
+
+def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], file: dict[str, Any],
+                token: str, thread: Thread) -> None:  # fmt: skip
+    if not file.get("url_private_download"):
+        # Slack Connect and some events carry only {"id", "file_access": "check_file_info"}.
+        file = client.files_info(file=file["id"])["file"]
+    name, nbytes = file.get("name") or file["id"], file.get("size")
+    if not could_be_log(file):
+        return
+    hinted = name.lower().endswith(LOG_SUFFIXES)
+    if nbytes and nbytes > settings.max_upload_bytes:
+        if hinted:
+            thread.say(render.problem(name, f"it is {render.size(nbytes)}, over the "
+                                      f"{render.size(settings.max_upload_bytes)} limit"))  # fmt: skip
+        return
+    if name.lower().endswith(".evtx"):
+        thread.say(render.reading(name, nbytes))  # a strong hint: say so before the download
+    with tempfile.TemporaryDirectory(prefix="intune-bot-") as tmp:
+        path = Path(tmp) / safe_name(name)
+        try:
+            nbytes = download(file["url_private_download"], path, token=token,
+                              api_url=settings.api_url, max_bytes=settings.max_upload_bytes)  # fmt: skip
+            summarize(path, name, nbytes, thread, settings, event, file)
+        except DownloadError as err:
+            thread.say(render.problem(name, str(err)))
+        except NotAnEventLog as err:
+            if thread.ts:  # we already said "reading…": say why we stopped
+                thread.say(render.problem(name, str(err)))
+
+
+def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Settings,
+              event: dict[str, Any], file: dict[str, Any]) -> None:  # fmt: skip
+    from bot.logs import open_log
+
+    open_log(path)  # decide by content before saying anything: raises NotAnEventLog
+    if thread.ts is None:
+        thread.say(render.reading(name, nbytes))
+    summary = summarize_file(
+        path, keep_events=True, progress=lambda n: thread.progress(render.reading(name, nbytes, n))
+    )
+    data = summary.to_dict()
+    data["file"] = name  # the temp file's name means nothing to the reader
+    changes = record(path, summary, settings, event, file, thread)
+    thread.say(render.summary(data, changes))
+
+
+def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
+           file: dict[str, Any], thread: Thread) -> dict[str, list[dict]] | None:  # fmt: skip
+    """Remember the upload with its thread; the summary still goes out if the store fails."""
+    info = UploadInfo.from_file(
+        path, summary.format, source="slack", user=event.get("user"), channel=thread.channel,
+        thread_ts=thread.thread_ts, file_id=file.get("id"), records=summary.records,
+        problems=[p.to_dict() for p in summary.problems],
+    )  # fmt: skip
+    try:
+        with open_history(settings.db_path) as history:
+            result = history.record_upload(info, summary.events)
+            for change in result.incidents:
+                if change.change != "ongoing" or not change.incident.thread_ts:
+                    history.set_thread(change.incident.id, thread.channel, thread.thread_ts)
+    except HistoryError as err:
+        log.warning("upload not recorded: %s", err)
+        return None
+    grouped: dict[str, list[dict]] = {"new": [], "ongoing": [], "reopened": []}
+    for change in result.incidents:
+        grouped.setdefault(change.change, []).append(change.to_dict())
+    grouped["already_recorded"] = result.already_recorded  # type: ignore[assignment]
+    return grouped
+
+
+def could_be_log(file: dict[str, Any]) -> bool:
+    """False only when the metadata says for sure it is not an event log export."""
+    if file.get("mode") in ("external", "post", "space", "tombstone"):
+        return False
+    mimetype = (file.get("mimetype") or "").lower()
+    filetype = (file.get("filetype") or "").lower()
+    name = (file.get("name") or "").lower()
+    if name.endswith(LOG_SUFFIXES):
+        return True
+    return not (mimetype.startswith(NOT_LOG_MIMETYPES) or filetype in NOT_LOG_FILETYPES)
+
+
+def safe_name(name: str) -> str:
+    """A file name from Slack, safe to use inside our temp folder."""
+    cleaned = re.sub(r"[^\w.\- ]", "_", Path(name).name)[:100].strip(" .")
+    return cleaned or "upload"

@@ -1,0 +1,232 @@
+"""A fake Slack on loopback: the Web API, file downloads and response_url, all recorded.
+
+Every request is kept as a `Call` (method, path, headers, parsed body), so tests
+assert on what was posted, not just that something was. Like real Slack, a file
+download without `Authorization: Bearer xoxb-test` gets an HTML login page with
+status 200. Behaviour a test needs is queued with `fail_next()`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+TOKEN = "xoxb-test"
+LOGIN_PAGE = b"<!DOCTYPE html><html><body>Sign in to Slack. This browser is no longer supported.</body></html>"
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", "files.download", "response", ...
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def auth(self) -> str | None:
+        return self.headers.get("authorization")
+
+    def __getitem__(self, key: str) -> Any:
+        return self.body[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.body.get(key, default)
+
+
+@dataclass
+class FakeFile:
+    id: str
+    name: str
+    content: bytes | Path
+    content_type: str = "application/octet-stream"
+    always_html: bool = False  # like a token without files:read
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.files: dict[str, FakeFile] = {}
+        self.failures: dict[str, list[tuple[int, dict, dict]]] = {}
+        self.delays: dict[str, float] = {}
+        self._ts = itertools.count(1)
+        self._lock = threading.Condition()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.api_url = self.url + "/api/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- what tests set up -----------------------------------------------------
+
+    def add_file(self, file_id: str, name: str, content: bytes | Path, **kw: Any) -> dict:
+        """Serve a file; returns its object as it appears in a file_share event."""
+        self.files[file_id] = FakeFile(file_id, name, content, **kw)
+        size = content.stat().st_size if isinstance(content, Path) else len(content)
+        url = f"{self.url}/files-pri/T1-{file_id}/download/{name}"
+        return {"id": file_id, "name": name, "title": name, "mimetype": kw.get("content_type", "application/octet-stream"),
+                "filetype": Path(name).suffix.lstrip(".") or "binary", "size": size, "mode": "hosted",
+                "url_private": url, "url_private_download": url}  # fmt: skip
+
+    def fail_next(self, method: str, status: int = 200, body: dict | None = None,
+                  headers: dict | None = None) -> None:  # fmt: skip
+        """The next call to `method` gets this answer instead of the usual one."""
+        self.failures.setdefault(method, []).append(
+            (status, body or {"ok": False, "error": "fatal_error"}, headers or {})
+        )
+
+    # --- what tests read --------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0,
+                 where: Callable[[Call], bool] = lambda c: True) -> list[Call]:  # fmt: skip
+        """Block until `count` matching calls arrived; fail loudly with what did arrive."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.calls if c.method == method and where(c)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, c.body.get("text", "")[:80]) for c in self.calls]
+                    raise AssertionError(
+                        f"expected {count} {method} calls, got {len(found)}: {seen}"
+                    )
+                self._lock.wait(left)
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+            self._lock.notify_all()
+
+    def next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+
+def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self._handle()
+
+        def do_POST(self) -> None:
+            self._handle()
+
+        def _handle(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            path = urlsplit(self.path).path
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            if path.startswith("/api/"):
+                method = path[len("/api/") :]
+            elif path.startswith("/files-pri/"):
+                method = "files.download"
+            elif path.startswith("/response/"):
+                method = "response"
+            else:
+                method = path
+            call = Call(method, path, headers, _parse(raw, headers.get("content-type", "")))
+            fake._record(call)
+            if method in fake.delays:
+                time.sleep(fake.delays[method])
+            queued = fake.failures.get(method)
+            if queued:
+                status, body, extra = queued.pop(0)
+                return self._send(status, body, headers=extra)
+            if method == "files.download":
+                return self._download(path, call.auth)
+            if method == "response":
+                return self._send(200, b"ok", "text/plain")
+            return self._send(200, _api(fake, method, call))
+
+        def _download(self, path: str, auth: str | None) -> None:
+            file_id = path.split("/")[2].split("-", 1)[1]
+            file = fake.files.get(file_id)
+            if file is None:
+                return self._send(404, b"not found", "text/plain")
+            if auth != f"Bearer {TOKEN}" or file.always_html:
+                return self._send(200, LOGIN_PAGE, "text/html; charset=utf-8")
+            if isinstance(file.content, bytes):
+                return self._send(200, file.content, file.content_type)
+            self.send_response(200)
+            self.send_header("Content-Type", file.content_type)
+            self.send_header("Content-Length", str(file.content.stat().st_size))
+            self.end_headers()
+            with file.content.open("rb") as f:
+                shutil.copyfileobj(f, self.wfile, 1 << 20)
+
+        def _send(
+            self,
+            status: int,
+            body: Any,
+            ctype: str = "application/json",
+            headers: dict | None = None,
+        ) -> None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+def _parse(raw: str, ctype: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in ctype or raw.startswith("{"):
+        return json.loads(raw)
+    body: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw).items()}
+    for key in ("blocks", "attachments"):  # form-encoded calls send these as JSON strings
+        if isinstance(body.get(key), str):
+            body[key] = json.loads(body[key])
+    return body
+
+
+def _api(fake: FakeSlack, method: str, call: Call) -> dict[str, Any]:
+    if method == "auth.test":
+        if call.auth != f"Bearer {TOKEN}":
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "intune-triage",
+                "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT", "is_enterprise_install": False}  # fmt: skip
+    if method == "chat.postMessage":
+        return {"ok": True, "channel": call.get("channel"), "ts": fake.next_ts(),
+                "message": {"text": call.get("text")}}  # fmt: skip
+    if method == "chat.update":
+        return {
+            "ok": True,
+            "channel": call.get("channel"),
+            "ts": call.get("ts"),
+            "text": call.get("text"),
+        }
+    if method == "files.info":
+        file = fake.files.get(call.get("file"))
+        if file is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": fake.add_file(file.id, file.name, file.content, content_type=file.content_type,
+                                                  always_html=file.always_html)}  # fmt: skip
+    return {"ok": True}
