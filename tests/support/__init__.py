@@ -1,0 +1,1 @@
+"""Test support: an EVTX writer and realistic Intune connector log fixtures."""
