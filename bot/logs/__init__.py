@@ -38,3 +38,9 @@ class Problem:
 
 class NotAnEventLog(ValueError):
     """The file is not an event log export; str(err) is one clear line for the user."""
+
+
+# The readers import Event/Problem from here, so they come after the types.
+from bot.logs.logfile import LogFile, open_log, read_events  # noqa: E402
+
+__all__ = ["Event", "LogFile", "NotAnEventLog", "Problem", "open_log", "read_events"]

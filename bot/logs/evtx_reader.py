@@ -1,0 +1,342 @@
+"""Read .evtx files: the Rust-backed `evtx` package, or python-evtx as a fallback.
+
+Both readers produce the same normalized `Event`s (tests/test_logs_parsers.py
+proves it on real files). Values are strings: ints in decimal, hex as the file
+gives it ("0x8080000000000000"), binary as upper-case hex, GUIDs as given.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import threading
+import warnings
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+
+from bot.logs import Event, Problem
+from bot.logs.chunks import CHUNK_SIZE, HEADER_SIZE, ChunkScan
+
+BATCH = 512  # records pulled per warnings-capture block (bounds memory, amortizes the block)
+
+# warnings.catch_warnings swaps module-global state, so two threads parsing at
+# once (the Slack app runs listeners in a pool) would mix their warnings up.
+_WARN_LOCK = threading.Lock()
+
+_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+
+
+class ReadState:
+    """What a reader reports besides events: problems and counters."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.skipped = 0  # records or parts the parser could not read
+
+    def problem(self, where: str, reason: str) -> None:
+        self.problems.append(Problem(where, reason))
+
+
+# ---------------------------------------------------------------- rust (evtx)
+
+
+def read_rust(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event]:
+    import evtx
+
+    parser = evtx.PyEvtxParser(str(path), number_of_threads=1, skip_errors=True)
+    records = parser.records_json()
+    # Chunks past both the header's count and the last real chunk are unused
+    # preallocated space: failing to parse them is not damage (dirty logs).
+    used_chunks = max(scan.header_chunk_count, scan.last_chunk_index + 1)
+    normalize = _from_json
+    while True:
+        with _WARN_LOCK, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                batch = list(islice(records, BATCH))
+                error = None
+            except Exception as err:  # the parser gave up on the rest of the file
+                batch, error = [], err
+        for w in caught:
+            _warning_to_problem(w, state, used_chunks)
+        for rec in batch:
+            try:
+                yield normalize(rec)
+            except Exception as err:  # one odd record must not end the file
+                state.skipped += 1
+                state.problem(f"record {rec.get('event_record_id')}", f"could not be read: {err}")
+        if error is not None:
+            state.problem("file", f"the EVTX reader stopped: {_short(str(error))}")
+            return
+        if len(batch) < BATCH:
+            return
+
+
+_CHUNK_RE = re.compile(r"chunk number (\d+)")
+_RECORD_RE = re.compile(r"record number (\d+)")
+_NOISE = (
+    "Skipping EVTX data: ",
+    "RuntimeError: ",
+    "An error occurred while trying to deserialize evtx stream.: ",
+    "Failed to parse chunk header: ",
+)
+
+
+def _short(text: str) -> str:
+    for noise in _NOISE:
+        text = text.replace(noise, "")
+    text = re.sub(r"Failed to parse (chunk|record) number \d+: ", "", text)
+    return text[:300]
+
+
+def _warning_to_problem(w: warnings.WarningMessage, state: ReadState, used_chunks: int) -> None:
+    text = str(w.message)
+    if not (issubclass(w.category, RuntimeWarning) and "EVTX" in text):
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return
+    reason = _short(text)
+    chunk = _CHUNK_RE.search(text)
+    record = _RECORD_RE.search(text)
+    if chunk:
+        n = int(chunk.group(1))
+        if n >= used_chunks and "chunk header magic" in text:
+            return  # unused space at the end of a live log
+        where = f"chunk {n} (offset 0x{HEADER_SIZE + n * CHUNK_SIZE:x})"
+    elif record:
+        where = f"record {record.group(1)}"
+    else:
+        where = "record"
+    state.skipped += 1
+    state.problem(where, reason)
+
+
+def _from_json(rec: dict) -> Event:
+    event = json.loads(rec["data"])["Event"]
+    system = event["System"]
+    event_id = system.get("EventID")
+    if type(event_id) is dict:
+        event_id = event_id.get("#text")
+    provider = system.get("Provider")
+    provider = provider["#attributes"].get("Name", "") if provider else ""
+    created = system.get("TimeCreated")
+    if created:
+        when = datetime.fromisoformat(created["#attributes"]["SystemTime"])
+    else:  # damaged System element: fall back on the record header's written time
+        when = datetime.fromisoformat(rec["timestamp"].removesuffix(" UTC"))
+    level = system.get("Level")
+    data = event.get("EventData")
+    if data is None:
+        data = event.get("UserData")
+        data = _user_data(data) if data else {}
+    else:
+        data = _event_data(data)
+    return Event(
+        record_id=rec["event_record_id"],
+        time=when,
+        event_id=int(event_id),
+        level=None if level is None else int(level),
+        provider=provider,
+        channel=system.get("Channel") or "",
+        computer=system.get("Computer") or "",
+        data=data,
+    )
+
+
+def _text(value: object) -> str:
+    """One value as a string, the same whatever JSON type evtx chose."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if type(value) is bool:
+        return "true" if value else "false"
+    if type(value) is dict:
+        return _text(value.get("#text"))
+    if type(value) is list:
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _event_data(data: dict | str | list) -> dict[str, str]:
+    if type(data) is not dict:  # <EventData>text</EventData>
+        return {"Data1": _text(data)} if data not in ("", None) else {}
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if key == "#attributes":
+            continue
+        if key == "Data" or key == "#text":
+            # Unnamed <Data> elements: evtx gives a string, a list, or {"#text": ...}.
+            if type(value) is dict:
+                value = value.get("#text")
+            values = value if type(value) is list else [value]
+            for v in values:
+                out[f"Data{len(out) + 1}"] = _text(v)
+        else:
+            out[key] = _text(value)
+    return out
+
+
+def _user_data(data: dict) -> dict[str, str]:
+    # <UserData><SomeEvent xmlns=...><Field>v</Field>...</SomeEvent></UserData>
+    out: dict[str, str] = {}
+    for key, inner in data.items():
+        if key == "#attributes":
+            continue
+        if type(inner) is dict:
+            for name, value in inner.items():
+                if name != "#attributes":
+                    out[name] = _text(value)
+        elif inner is not None:
+            out[key] = _text(inner)
+    return out
+
+
+# ------------------------------------------------------------ python-evtx
+
+
+_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def read_python(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event]:
+    from Evtx.Evtx import Evtx
+
+    with Evtx(str(path)) as log:
+        header = log.get_file_header()
+        # include_inactive: python-evtx otherwise stops at the header's chunk
+        # count and misses most records of a dirty (live, copied) log.
+        for index, chunk in enumerate(header.chunks(include_inactive=True)):
+            where = f"chunk {index} (offset 0x{HEADER_SIZE + index * CHUNK_SIZE:x})"
+            try:
+                if not chunk.check_magic():
+                    if index < scan.header_chunk_count:
+                        state.skipped += 1
+                        state.problem(where, "chunk header magic is missing or damaged")
+                    continue
+                records = iter(chunk.records())
+            except Exception as err:
+                state.skipped += 1
+                state.problem(where, f"could not be read: {type(err).__name__}")
+                continue
+            while True:
+                try:
+                    record = next(records)
+                except StopIteration:
+                    break
+                except Exception as err:
+                    state.skipped += 1
+                    state.problem(where, f"record list ends early: {type(err).__name__}")
+                    break
+                try:
+                    yield _from_xml(record.xml(), record.record_num())
+                except Exception as err:  # python-evtx fails on many newer records
+                    state.skipped += 1
+                    state.problem(f"record {_safe_num(record)}", f"python-evtx could not render it: {type(err).__name__}")
+
+
+def _safe_num(record: object) -> str:
+    try:
+        return str(record.record_num())  # type: ignore[attr-defined]
+    except Exception:
+        return "?"
+
+
+def _from_xml(xml: str, record_id: int) -> Event:
+    root = ET.fromstring(_CONTROL.sub("", xml))
+    return event_from_element(root, record_id, binary_base64=True)
+
+
+def event_from_element(
+    root: ET.Element, record_id: int | None = None, binary_base64: bool = False
+) -> Event:
+    """Normalize one <Event> element (python-evtx output or an XML export)."""
+    ns = _NS if root.tag.startswith("{") else ""
+    system = root.find(f"{ns}System")
+    if system is None:
+        raise ValueError("no <System> element")
+    get = system.findtext
+    provider = system.find(f"{ns}Provider")
+    created = system.find(f"{ns}TimeCreated")
+    stamp = created.get("SystemTime") if created is not None else None
+    if record_id is None:
+        text = get(f"{ns}EventRecordID")
+        record_id = int(text) if text and text.strip().isdigit() else None
+    level = (get(f"{ns}Level") or "").strip()
+    rendering = root.find(f"{ns}RenderingInfo")
+    message = rendering.findtext(f"{ns}Message") if rendering is not None else None
+    return Event(
+        record_id=record_id,
+        time=parse_time(stamp) if stamp else _EPOCH,
+        event_id=int((get(f"{ns}EventID") or "").strip()),
+        level=int(level) if level.isdigit() else None,
+        provider=provider.get("Name", "") if provider is not None else "",
+        channel=get(f"{ns}Channel") or "",
+        computer=get(f"{ns}Computer") or "",
+        data=_data_from_element(root, ns, binary_base64),
+        message=message,
+    )
+
+
+def parse_time(text: str) -> datetime:
+    """ISO 8601 as Windows writes it (7-digit fractions, 'Z' or '+00:00') -> aware UTC."""
+    text = text.strip()
+    when = datetime.fromisoformat(text)
+    if when.tzinfo is None:  # SystemTime is UTC by definition
+        return when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def _data_from_element(root: ET.Element, ns: str, binary_base64: bool) -> dict[str, str]:
+    out: dict[str, str] = {}
+    event_data = root.find(f"{ns}EventData")
+    if event_data is not None:
+        unnamed = 0
+        for child in event_data:
+            tag = child.tag.removeprefix(ns)
+            text = child.text or ""
+            if tag == "Data":
+                name = child.get("Name")
+                if not name:
+                    unnamed += 1
+                    name = f"Data{unnamed}"
+            elif tag == "Binary":
+                name, text = tag, _binary_hex(text) if binary_base64 else text.upper()
+            else:
+                name = tag
+            out[_unique(out, name)] = text
+        if not len(event_data) and (event_data.text or "").strip():
+            out["Data1"] = event_data.text or ""
+        return out
+    user_data = root.find(f"{ns}UserData")
+    if user_data is not None:
+        for inner in user_data:
+            for child in inner:
+                out[_unique(out, _local(child.tag))] = child.text or ""
+    return out
+
+
+def _unique(out: dict, name: str) -> str:
+    # evtx suffixes repeated element names with _1, _2...; do the same.
+    if name not in out:
+        return name
+    n = 1
+    while f"{name}_{n}" in out:
+        n += 1
+    return f"{name}_{n}"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _binary_hex(text: str) -> str:
+    # python-evtx renders <Binary> as base64; evtx and Event Viewer as hex.
+    try:
+        return base64.b64decode(text.strip(), validate=True).hex().upper()
+    except (binascii.Error, ValueError):
+        return text

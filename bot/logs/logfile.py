@@ -1,0 +1,179 @@
+"""`LogFile`: one opened export, streamed as events, with the problems found on the way."""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.logs import Event, NotAnEventLog, Problem
+from bot.logs.detect import Sniffed, sniff
+
+# Guards against pathological files: iteration ends with a problem instead of
+# running on. Generous for real uploads (a 50 MB log reads in well under 2 s).
+TIME_BUDGET_S = 120.0
+MAX_RECORDS = 5_000_000
+CHECK_EVERY = 1024  # records between clock reads (time.monotonic is not free)
+
+PARSERS = ("auto", "rust", "python")
+
+
+class LogFile:
+    """An event log export. Iterate it for `Event`s; `problems` is complete afterwards."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        parser: str = "auto",
+        *,
+        time_budget: float = TIME_BUDGET_S,
+        max_records: int = MAX_RECORDS,
+    ) -> None:
+        if parser not in PARSERS:
+            raise ValueError(f"unknown parser {parser!r}: use one of {', '.join(PARSERS)}")
+        self.path = Path(path)
+        self.size = os.path.getsize(self.path)
+        self.sniffed: Sniffed = sniff(self.path)
+        self.format = self.sniffed.format
+        if self.format == "evtx":
+            self.parser = "python" if parser == "python" else "rust"
+        else:
+            self.parser = self.format  # "xml" | "csv" | "txt": one reader each
+        self.time_budget = time_budget
+        self.max_records = max_records
+        self.problems: list[Problem] = []
+        self.records_seen = 0  # events yielded
+        self.records_skipped = 0  # records or file parts that could not be read
+        self.complete = False  # iteration reached the end (not stopped by a guard)
+
+    def __repr__(self) -> str:
+        return f"LogFile({str(self.path)!r}, format={self.format!r}, parser={self.parser!r})"
+
+    def __iter__(self) -> Iterator[Event]:
+        from bot.logs.evtx_reader import ReadState
+
+        self.problems = []
+        self.records_seen = 0
+        self.complete = False
+        state = ReadState()
+        self.problems = state.problems  # filled live as iteration goes
+        scan = None
+        if self.format == "evtx":
+            from bot.logs import chunks
+
+            scan = chunks.scan(self.path)
+            reader = self._evtx_reader(state, scan)
+        else:
+            reader = self._text_reader(state)
+        deadline = time.monotonic() + self.time_budget
+        n = 0
+        stopped = None
+        try:
+            for event in reader:
+                n += 1
+                self.records_seen = n
+                yield event
+                if n % CHECK_EVERY == 0:
+                    if time.monotonic() > deadline:
+                        stopped = f"stopped after {self.time_budget:g} s: the file takes too long to read"
+                        break
+                    if n >= self.max_records:
+                        stopped = f"stopped after {n} records (the limit is {self.max_records})"
+                        break
+        finally:
+            close = getattr(reader, "close", None)
+            if close:
+                close()
+            self.records_skipped = state.skipped
+        if stopped:
+            state.problem("file", stopped)
+            return
+        if scan is not None:
+            self._evtx_afterword(state, scan, deadline)
+        self.complete = True
+
+    # ------------------------------------------------------------- readers
+
+    def _evtx_reader(self, state, scan) -> Iterator[Event]:
+        from bot.logs import evtx_reader
+
+        if self.parser == "python":
+            return evtx_reader.read_python(self.path, state, scan)
+        return evtx_reader.read_rust(self.path, state, scan)
+
+    def _text_reader(self, state) -> Iterator[Event]:
+        if self.format == "xml":
+            from bot.logs.xml_reader import read_xml
+
+            return read_xml(self.path, self.sniffed, state)
+        from bot.logs.text_reader import read_table
+
+        return read_table(self.path, self.sniffed, state)
+
+    def _evtx_afterword(self, state, scan, deadline: float) -> None:
+        """Problems only the whole file shows: truncation and bad checksums."""
+        if not scan.header_ok:
+            state.problem("file header", "the file header checksum does not match (the header may be damaged)")
+        if scan.truncated_at is not None:
+            after = f" after record {scan.last_whole_record_id}" if scan.last_whole_record_id else ""
+            state.problem(
+                f"chunk {scan.truncated_chunk} (offset 0x{4096 + 65536 * scan.truncated_chunk:x})",
+                f"the file is cut off at byte {scan.truncated_at:,}: records{after} in the partial chunk are lost",
+            )
+        if scan.bad_crc:
+            altered = self._count_unverified(deadline)
+            names = ", ".join(b.where() for b in scan.bad_crc[:10])
+            more = f" and {len(scan.bad_crc) - 10} more" if len(scan.bad_crc) > 10 else ""
+            if altered is None:
+                count = "some events"
+            else:
+                count = f"{altered} event{'s' if altered != 1 else ''}"
+            state.problem(
+                "checksums",
+                f"{count} come from chunks with bad checksums and may be altered: {names}{more}",
+            )
+
+    def _count_unverified(self, deadline: float) -> int | None:
+        """How many of the events we gave come from chunks whose CRC fails.
+
+        Only run when the CRC scan found a bad chunk: a second pass with
+        validate_checksums=True drops exactly those chunks (evtx.md §4.4).
+        """
+        if self.parser != "rust":
+            return None
+        import evtx
+
+        from bot.logs.evtx_reader import _WARN_LOCK
+
+        verified = 0
+        with _WARN_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parser = evtx.PyEvtxParser(
+                str(self.path), number_of_threads=1, skip_errors=True, validate_checksums=True
+            )
+            try:
+                for _ in parser.records():
+                    verified += 1
+                    if verified % CHECK_EVERY == 0 and time.monotonic() > deadline:
+                        return None
+            except Exception:
+                return None
+        return max(self.records_seen - verified, 0)
+
+
+def open_log(path: str | Path, parser: str = "auto", **limits) -> LogFile:
+    """Open an export, deciding its format from the content.
+
+    Raises NotAnEventLog (one clear line) for anything that is not an event log.
+    """
+    return LogFile(path, parser, **limits)
+
+
+def read_events(path: str | Path, parser: str = "auto") -> Iterator[Event]:
+    """Stream the events of an export (problems are dropped; use open_log to see them)."""
+    yield from open_log(path, parser)
+
+
+__all__ = ["LogFile", "NotAnEventLog", "open_log", "read_events"]

@@ -1,0 +1,1 @@
+"""Event Viewer CSV / TXT and PowerShell Export-Csv exports (in progress)."""

@@ -1,0 +1,1 @@
+"""Event Viewer "Save as XML" and `wevtutil qe /f:xml` exports (in progress)."""

@@ -1,0 +1,116 @@
+"""Reading event logs: real .evtx samples, format detection, refusals."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from test_logs_helpers import RECORDS, sample
+
+from bot.logs import Event, LogFile, NotAnEventLog, open_log, read_events
+
+
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_every_real_sample_reads_its_records(name):
+    log = open_log(sample(name))
+    events = list(log)
+    assert log.format == "evtx" and log.parser == "rust"
+    assert len(events) == RECORDS[name] == log.records_seen
+    assert log.complete
+    for e in events:
+        assert isinstance(e, Event)
+        assert e.time.tzinfo is not None and e.time.utcoffset().total_seconds() == 0
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in e.data.items())
+
+
+@pytest.mark.parametrize("name", [n for n in RECORDS if n.startswith("normal__") or n.startswith("dirty__")])
+def test_valid_and_dirty_logs_have_no_problems(name):
+    log = open_log(sample(name))
+    list(log)
+    assert log.problems == []
+
+
+def test_a_known_record_is_normalized():
+    events = list(read_events(sample("normal__plaso__System.evtx")))
+    first = events[0]
+    assert first.record_id == 1
+    assert first.event_id == 7036  # EventID with Qualifiers
+    assert first.level == 4
+    assert first.provider == "Service Control Manager"
+    assert first.channel == "System"
+    assert first.computer == "37L4247F27-26"
+    assert first.time == datetime(2010, 11, 21, 3, 55, 59, 626427, tzinfo=UTC)
+    assert first.data == {
+        "param1": "Windows Event Log",
+        "param2": "stopped",
+        "Binary": "6500760065006E0074006C006F0067002F0031000000",
+    }
+    assert first.message is None
+
+
+def test_dirty_log_yields_records_past_the_stale_chunk_count():
+    # header says 3 chunks, 15 are in use; python-evtx alone gives 326
+    assert sum(1 for _ in open_log(sample("dirty__evtxrs__system.evtx"))) == 1881
+
+
+def test_open_log_accepts_str_and_reports_size(tmp_path):
+    path = sample("normal__evtxrs__Application_no_crc32.evtx")
+    log = open_log(str(path))
+    assert isinstance(log, LogFile)
+    assert log.size == path.stat().st_size == 69632
+    assert log.path == path
+
+
+def test_unknown_parser_is_refused():
+    with pytest.raises(ValueError, match="unknown parser"):
+        open_log(sample("normal__evtxrs__Application_no_crc32.evtx"), parser="java")
+
+
+# ------------------------------------------------------------- refusals
+
+
+def _write(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "report.pdf looks like a PDF document, not an event log export"),
+        ("shot.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "shot.png is an image (PNG), not an event log export"),
+        ("photo.evtx", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "photo.evtx is an image (JPEG), not an event log export"),
+        ("empty.evtx", b"", "empty.evtx is empty"),
+        ("notes.txt", b"Hello team,\nthe connector is down again since Monday.\n", "notes.txt is plain text, not an event log export"),
+        ("random.evtx", bytes(range(256)) * 64, "random.evtx is binary data, not an event log export"),
+        ("sales.csv", b"Region,Quarter,Revenue\nEMEA,Q1,100\nAPAC,Q1,90\n", "sales.csv is a table, but not an event log export"),
+        ("data.json", b'{"Event": {"System": {}}}', "data.json is JSON, not an event log export"),
+        ("page.xml", b"<html><body>hi</body></html>", "page.xml is a web page, not an event log export"),
+        ("feed.xml", b'<?xml version="1.0"?>\n<rss version="2.0"><channel/></rss>', "feed.xml is an XML document (<rss>), not an event log export"),
+        ("app.exe", b"MZ\x90\x00\x03\x00\x00\x00", "app.exe looks like a Windows program (EXE/DLL), not an event log export"),
+        ("short.evtx", b"ElfF", "short.evtx is too short to be an .evtx file (it was cut off)"),
+    ],
+)
+def test_refusals_say_what_the_file_looks_like(tmp_path, name, data, says):
+    path = _write(tmp_path, name, data)
+    with pytest.raises(NotAnEventLog) as err:
+        open_log(path)
+    assert str(err.value).startswith(says)
+    assert "\n" not in str(err.value)
+
+
+def test_zip_archive_is_refused(tmp_path):
+    path = tmp_path / "logs.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("Application.evtx", b"ElfFile\x00" + bytes(100))
+    with pytest.raises(NotAnEventLog, match=r"^logs\.zip looks like a ZIP archive"):
+        open_log(path)
+
+
+def test_extension_does_not_matter(tmp_path):
+    path = _write(tmp_path, "connector.pdf", sample("normal__evtxrs__Application_no_crc32.evtx").read_bytes())
+    log = open_log(path)
+    assert log.format == "evtx"
+    assert sum(1 for _ in log) == 17
