@@ -12,6 +12,8 @@ import sys
 
 import click
 
+from bot.cli_history import register as register_history
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="intune-triage")
@@ -103,6 +105,10 @@ def summarize(file: str, as_json: bool, parser: str, lang: str) -> None:
         from bot.textfmt import format_summary
 
         click.echo(format_summary(summary, lang))
+
+
+# history, servers: bot.history (and sqlite_utils) load only when they run.
+register_history(cli)
 
 
 def main() -> None:

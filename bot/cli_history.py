@@ -1,0 +1,240 @@
+"""`intune-bot history` and `intune-bot servers`: the incident history from the terminal.
+
+`register(cli)` adds the commands to the main group. The store (and sqlite_utils)
+is imported inside each command, so other commands start without paying for it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from bot.history import History, Incident, ServerInfo
+
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class Age(click.ParamType):
+    """A duration such as 30d, 12h, 90m or 2w."""
+
+    name = "age"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        match = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", str(value).lower())
+        if not match:
+            self.fail(f"{value!r} is not a duration like 30d, 12h or 2w", param, ctx)
+        return timedelta(**{UNITS[match[2]]: int(match[1])})
+
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    help="History database (default: $INTUNE_BOT_DB, else a per-user data file).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+@contextmanager
+def opened(db_path: str | None) -> Iterator[History]:
+    """The history store, with its errors turned into one line on stderr and exit 1."""
+    from bot.history import HistoryError, open_history
+
+    try:
+        with open_history(db_path) as history:
+            yield history
+    except HistoryError as err:
+        raise click.ClickException(str(err)) from None
+
+
+class HistoryGroup(click.Group):
+    """`history [SERVER]` lists incidents; `history resolve|prune ...` are subcommands.
+
+    Click cannot have both an optional argument and subcommands on one group, so
+    anything that is not a subcommand name goes to the default, `list`.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=HistoryGroup)
+def history() -> None:
+    """Incidents the bot remembers per connector server.
+
+    With no subcommand, lists incidents, latest first.
+
+    \b
+    Examples:
+        intune-bot history
+        intune-bot history NDES01 --status open --since 30d
+        intune-bot history NDES01 --json
+        intune-bot history resolve 12 --note "Renewed the NDES RA certificate"
+        intune-bot history prune --older-than 180d
+    """
+
+
+@history.command("list")
+@click.argument("server", required=False)
+@click.option("--status", type=click.Choice(["open", "resolved"]), help="Only these incidents.")
+@click.option("--since", type=Age(), help="Only incidents seen in this long, e.g. 30d.")
+@click.option("--event", "event_id", type=int, help="Only this event ID.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@json_option
+@db_option
+def list_incidents(
+    server: str | None,
+    status: str | None,
+    since: timedelta | None,
+    event_id: int | None,
+    limit: int,
+    as_json: bool,
+    db_path: str | None,
+) -> None:
+    """List incidents, latest first; SERVER may be the short name (NDES01).
+
+    \b
+    Examples:
+        intune-bot history list NDES01 --since 7d
+        intune-bot history list --status open --json
+    """
+    with opened(db_path) as store:
+        incidents = store.incidents(
+            server=server,
+            status=status,
+            event_id=event_id,
+            since=datetime.now(UTC) - since if since else None,
+            limit=limit,
+        )
+    if as_json:
+        payload = {"server": server, "incidents": [i.to_dict() for i in incidents]}
+        click.echo(json.dumps(payload, ensure_ascii=False))
+    elif not incidents:
+        click.echo(f"No incidents recorded for {server}." if server else "No incidents recorded.")
+    else:
+        for incident in incidents:
+            click.echo(format_incident(incident))
+
+
+@history.command()
+@click.argument("incident", type=int)
+@click.option("--note", required=True, help="What fixed it; the bot quotes this next time.")
+@click.option("--by", default=None, help="Who fixed it (default: your user name).")
+@db_option
+def resolve(incident: int, note: str, by: str | None, db_path: str | None) -> None:
+    """Mark an incident resolved, with a note on what fixed it.
+
+    Resolving twice keeps the first resolution. The next failure of the same
+    kind on that server opens a new, "reopened" incident.
+
+    \b
+    Example:
+        intune-bot history resolve 12 --note "Started CertSvc on CA01"
+    """
+    with opened(db_path) as store:
+        changed = store.resolve(incident, by or getpass.getuser(), note)
+        current = store.incident(incident)
+    if changed:
+        click.echo(f"Resolved incident #{incident}.")
+    else:
+        when = _when(current.resolved_at)
+        click.echo(
+            f"Incident #{incident} was already resolved by {current.resolved_by} on {when}; "
+            "kept that resolution."
+        )
+
+
+@history.command()
+@click.option(
+    "--older-than", "older_than", type=Age(), required=True, help="Age of events to remove."
+)
+@db_option
+def prune(older_than: timedelta, db_path: str | None) -> None:
+    """Remove events older than a duration; incidents and their notes are kept.
+
+    \b
+    Example:
+        intune-bot history prune --older-than 180d
+    """
+    with opened(db_path) as store:
+        removed = store.prune(older_than)
+    click.echo(f"Removed {removed} events older than {_age(older_than)}; incidents kept.")
+
+
+@click.command()
+@json_option
+@db_option
+def servers(as_json: bool, db_path: str | None) -> None:
+    """Connector servers seen in uploaded logs, with their open incidents.
+
+    \b
+    Examples:
+        intune-bot servers
+        intune-bot servers --json --db ./history.db
+    """
+    with opened(db_path) as store:
+        rows = store.servers()
+    if as_json:
+        click.echo(json.dumps({"servers": [s.to_dict() for s in rows]}, ensure_ascii=False))
+    elif not rows:
+        click.echo("No servers recorded yet: upload a connector log first.")
+    else:
+        for server in rows:
+            click.echo(format_server(server))
+
+
+def register(cli: click.Group) -> None:
+    """Add `history` and `servers` to the `intune-bot` group."""
+    cli.add_command(history)
+    cli.add_command(servers)
+
+
+# -- terminal rendering ------------------------------------------------------------------
+
+
+def format_incident(incident: Incident) -> str:
+    code = f" {incident.code}" if incident.code else ""
+    line = (
+        f"#{incident.id:<5} {incident.server}  {incident.event_id}{code}  {incident.kind}  "
+        f"{incident.status:<8} {incident.count:>6}x  "
+        f"{_when(incident.first)} -> {_when(incident.last)} UTC"
+    )
+    if incident.status == "resolved":
+        line += f"\n       resolved by {incident.resolved_by} on {_when(incident.resolved_at)}"
+        if incident.note:
+            line += f": {incident.note}"
+    return line
+
+
+def format_server(server: ServerInfo) -> str:
+    upload = _when(server.last_upload) if server.last_upload else "never"
+    return (
+        f"{server.name}  {server.open_incidents} open / {server.incidents} incidents  "
+        f"last seen {_when(server.last_seen)}  last upload {upload}"
+    )
+
+
+def _when(t: datetime | None) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if t else "?"
+
+
+def _age(age: timedelta) -> str:
+    """A duration in its largest whole unit: "180 days", "2 weeks", "36 hours"."""
+    seconds = int(age.total_seconds())
+    for unit, size in (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds and seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} seconds"
