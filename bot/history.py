@@ -424,14 +424,14 @@ class History:
         - Failures and warnings extend, start or reopen incidents; the result says which.
         """
         uploaded_at = upload.uploaded_at or _now()
+        if known := self._upload_id(upload.sha256):
+            return self._already_recorded(known)
         # The slow Python work happens before the write lock is taken.
         rows = _event_rows(events)
         with self._write():
-            known = self.conn.execute(
-                "SELECT id FROM uploads WHERE sha256 = ?", (upload.sha256,)
-            ).fetchone()
-            if known:
-                return self._already_recorded(known[0])
+            # Checked again under the lock: another process may have just recorded it.
+            if known := self._upload_id(upload.sha256):
+                return self._already_recorded(known)
             cutoff = self._meta("pruned_before")
             if cutoff:
                 kept = [r for r in rows if r[3] >= cutoff]
@@ -465,6 +465,10 @@ class History:
             incidents=tuple(sorted(changes, key=lambda c: (c.incident.server, c.incident.id))),
             too_old=too_old,
         )
+
+    def _upload_id(self, sha256: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM uploads WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
 
     def _already_recorded(self, upload_id: int) -> IngestResult:
         row = self.conn.execute(
