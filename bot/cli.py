@@ -107,6 +107,28 @@ def summarize(file: str, as_json: bool, parser: str, lang: str) -> None:
         click.echo(format_summary(summary, lang))
 
 
+@cli.command()
+@click.option("--http", is_flag=True, help="Serve HTTP at /slack/events instead of Socket Mode.")
+@click.option("--port", type=click.IntRange(0, 65535), default=3000, show_default=True)
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on (--http).")
+def run(http: bool, port: int, host: str) -> None:
+    """Connect to Slack; with no Slack tokens set, answer here in the terminal.
+
+    Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; --http needs
+    SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET. With none set, type what you
+    would type in Slack: `/intune 20502`, a question, or a log file's path.
+
+    \b
+    Examples:
+        intune-bot run
+        intune-bot run --http --port 3000
+        echo "/intune 20502" | intune-bot run
+    """
+    from bot.slack.runner import run as run_bot  # slack_bolt loads only here
+
+    sys.exit(run_bot(http=http, port=port, host=host))
+
+
 # history, servers: bot.history (and sqlite_utils) load only when they run.
 register_history(cli)
 

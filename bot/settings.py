@@ -92,8 +92,10 @@ class Settings:
         if missing:
             how = "; ".join(f"{name} is {HOW_TO_GET[name]}" for name in missing)
             mode = "HTTP mode" if http else "Socket Mode"
+            verb = "is" if len(missing) == 1 else "are"
             raise SettingsError(
-                f"{' and '.join(missing)} not set ({mode} needs it). {how}. See {README_SETUP}."
+                f"{' and '.join(missing)} {verb} not set ({mode} needs it). {how}. "
+                f"See {README_SETUP}."
             )
         for name in needed:
             prefix = PREFIXES.get(name)

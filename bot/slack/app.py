@@ -75,9 +75,10 @@ class Services:
             seen = Seen()
         return cls(settings=settings, db=settings.db_path, seen=seen)
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
+        """Stop the workers; `wait` lets a file being read finish (tests, clean shutdowns)."""
         assert self.workers is not None
-        self.workers.shutdown(wait=False)
+        self.workers.shutdown(wait=wait)
         self.seen.close()
 
 

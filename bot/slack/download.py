@@ -24,9 +24,8 @@ from bot.slack.render import size
 SLACK_DOMAINS = ("slack.com", "slack-edge.com", "slack-files.com", "slack-gov.com")
 CHUNK = 1024 * 1024
 MAX_REDIRECTS = 5
-LOGIN_PAGE = (
-    "Slack sent a login page instead of the file: check the files:read scope and reinstall the app"
-)
+SCOPE_HINT = "check the files:read scope and reinstall the app"
+LOGIN_PAGE = f"Slack sent a login page instead of the file: {SCOPE_HINT}"
 
 
 class DownloadError(Exception):

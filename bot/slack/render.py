@@ -14,7 +14,7 @@ Each function returns `{"text": ..., "blocks": [...]}`, ready for `respond(**msg
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.knowledge import Advice, Entry
@@ -226,41 +226,39 @@ def crashed() -> Message:
 
 
 def summary(data: Mapping[str, Any], history: Mapping[str, Any] | None = None) -> Message:
-    """The failure summary of one log, from `Summary.to_dict()` (the summarize --json contract)."""
+    """The failure summary of one log, from `Summary.to_dict()` (the summarize --json contract).
+
+    Most useful first: the dominant failure and what to check, then every failure
+    with counts and times, who was affected, success rates, unreadable parts, history.
+    """
     name = data.get("file") or "the file"
     failures = list(data.get("failures") or [])
     warnings = list(data.get("warnings") or [])
     servers = list(data.get("servers") or [])
     records, connector = data.get("records", 0), data.get("connector_events", 0)
     span = f"{_when(data.get('first'))} → {_when(data.get('last'))}" if data.get("first") else ""
-    head = (
-        f"*{code(name)}*: {records:,} records, {connector:,} from the connector"
-        + (f", on {', '.join(code(s) for s in servers[:10])}" if servers else "")
-        + (f"\n{span}" if span else "")
-    )
-    blocks = [section(head)]
+    head = f"*{code(name)}*: {records:,} records, {connector:,} from the certificate connector"
+    if servers:
+        head += " on " + ", ".join(code(s) for s in servers[:10]) + _more(len(servers), 10)
+    blocks = [section(head + (f"\n{span}" if span else ""))]
     total = sum(int(f.get("count", 0)) for f in failures)
     if failures:
         top = failures[0]
-        dominant = (
+        lead = (
             f":rotating_light: *{total:,} failures*. Most frequent: *{_failure_name(top)}* "
             f"× {int(top.get('count', 0)):,}"
         )
+        if top.get("later_succeeded"):
+            lead += f" ({int(top['later_succeeded']):,} later succeeded for the same device)"
         fallback = f"{escape(name)}: {total:,} failures, most frequent {_failure_name(top)}"
     elif connector:
-        dominant = ":white_check_mark: No connector failures in this log."
+        lead = ":white_check_mark: No connector failures in this log."
         fallback = f"{escape(name)}: no connector failures"
     else:
-        dominant = "No Intune certificate connector events in this log."
+        lead = "No Intune certificate connector events in this log."
         fallback = f"{escape(name)}: no connector events"
-    blocks.append(section(dominant))
-    check = data.get("check_first") or []
-    if isinstance(check, str):
-        check = [check]
-    if check:
-        blocks.append(
-            list_section("*Check first*", [f"{i}. {escape(c)}" for i, c in enumerate(check, 1)])
-        )
+    blocks.append(section(lead))
+    blocks += _check_first(data.get("check_first"))
     if failures:
         blocks.append(list_section("*Failures*", [_failure_line(f) for f in failures]))
         affected = _affected(failures)
@@ -268,13 +266,15 @@ def summary(data: Mapping[str, Any], history: Mapping[str, Any] | None = None) -
             blocks.append(section(affected))
     if warnings:
         blocks.append(list_section("*Warnings*", [_failure_line(f) for f in warnings]))
-    rates = _rates(data)
+    rates = [_rate_line(r) for r in data.get("success_rates") or ()]
     if rates:
-        blocks.append(section("*Success rates*\n" + rates))
+        blocks.append(list_section("*Success rates*", rates))
     problems = list(data.get("problems") or [])
     if problems:
         lines = [f"• {escape(p.get('where', ''))}: {escape(p.get('reason', ''))}" for p in problems]
-        blocks.append(list_section(f"*Problems in the file* ({len(problems)})", lines))
+        blocks.append(
+            list_section(f"*Parts of the file that could not be read* ({len(problems)})", lines)
+        )
     if history:
         lines = history_lines(history)
         if lines:
@@ -282,10 +282,33 @@ def summary(data: Mapping[str, Any], history: Mapping[str, Any] | None = None) -
     return message(fallback, blocks)
 
 
+def _check_first(check: Mapping[str, Any] | None, lang: str = "en") -> list[dict]:
+    """The dominant failure's likely causes and fixes, from the catalogue."""
+    if not check or not (check.get("causes") or check.get("fixes")):
+        return []
+    labels = LABELS[lang]
+
+    def advice(a: Mapping[str, Any]) -> str:
+        text = escape(a.get(lang) or a.get("en") or "")
+        return f"{text} {labels['inferred']}" if a.get("inferred") else text
+
+    lines = [f"• {advice(a)}" for a in check.get("causes") or ()]
+    if check.get("fixes"):
+        lines.append(f"*{labels['fix']}*")
+        lines += [f"{i}. {advice(a)}" for i, a in enumerate(check["fixes"], 1)]
+    blocks = [list_section(f"*Check first*: {labels['cause'].lower()}", lines)]
+    if check.get("doc"):
+        blocks.append(context(f"<{_url(check['doc'])}|{labels['doc']}>"))
+    return blocks
+
+
 def _failure_name(f: Mapping[str, Any]) -> str:
     name = escape(f.get("name") or "")
     label = f"{escape(f.get('event_id', '?'))} {name}".strip()
-    return f"{label} ({escape(f['code'])})" if f.get("code") else label
+    if f.get("code"):
+        code_name = f" {escape(f['code_name'])}" if f.get("code_name") else ""
+        label += f" ({escape(f['code'])}{code_name})"
+    return label
 
 
 def _failure_line(f: Mapping[str, Any]) -> str:
@@ -297,43 +320,46 @@ def _failure_line(f: Mapping[str, Any]) -> str:
 
 AFFECTED = (("servers", "Servers"), ("devices", "Devices"), ("cas", "CAs"),
             ("templates", "Templates"), ("users", "Users"))  # fmt: skip
+EXAMPLES = 8
 
 
-def _affected(failures: Iterable[Mapping[str, Any]]) -> str:
+def _affected(failures: Sequence[Mapping[str, Any]]) -> str:
+    """Who the failures hit, across all of them: a few examples and how many in all."""
     lines = []
     for key, label in AFFECTED:
         seen: dict[str, None] = {}
+        counted = 0
         for f in failures:
-            for value in f.get(key) or ():
-                seen.setdefault(str(value))
+            value = f.get(key) or {}
+            if isinstance(value, Mapping) and "examples" in value:  # {"count", "examples"}
+                names, counted = (
+                    value.get("examples") or [],
+                    max(counted, int(value.get("count", 0))),
+                )
+            else:  # {name: count} or a plain list
+                names = list(value)
+            for n in names:
+                seen.setdefault(str(n))
         if seen:
             values = list(seen)
-            shown = ", ".join(code(v) for v in values[:8])
-            more = f" …and {len(values) - 8} more" if len(values) > 8 else ""
-            lines.append(f"{label}: {shown}{more}")
+            total = max(len(values), counted)
+            shown = ", ".join(code(v) for v in values[:EXAMPLES])
+            lines.append(f"{label} ({total:,}): {shown}{_more(total, min(len(values), EXAMPLES))}")
     return "*Affected*\n" + "\n".join(lines) if lines else ""
 
 
-def _rates(data: Mapping[str, Any]) -> str:
-    rates = data.get("success_rates") or {}
-    if isinstance(rates, Mapping):
-        items = list(rates.items())
-    else:
-        items = [(r.get("operation", "?"), r) for r in rates]
-    lines = []
-    for op, rate in items[:10]:
-        if isinstance(rate, Mapping):
-            ok, failed = rate.get("success", rate.get("successes", 0)), rate.get("failure", 0)
-            pct = rate.get("rate")
-            pct = f"{pct:.0%}" if isinstance(pct, float) else escape(pct or "")
-            lines.append(f"{escape(op)}: {pct} ({ok} ok, {failed} failed)")
-        else:
-            lines.append(
-                f"{escape(op)}: {rate:.0%}"
-                if isinstance(rate, float)
-                else f"{escape(op)}: {escape(rate)}"
-            )
-    return "\n".join(lines)
+def _rate_line(rate: Mapping[str, Any]) -> str:
+    ok, failed = int(rate.get("succeeded", 0)), int(rate.get("failed", 0))
+    pct = rate.get("rate")
+    shown = f"{pct:.0%}" if isinstance(pct, (int, float)) else "?"
+    retried = f", {int(rate['retried']):,} retried" if rate.get("retried") else ""
+    return (
+        f"• {escape(rate.get('operation', '?'))}: {shown} ({ok:,} ok, {failed:,} failed{retried})"
+    )
+
+
+def _more(total: int, shown: int) -> str:
+    return f" …and {total - shown:,} more" if total > shown else ""
 
 
 def _when(iso: object) -> str:

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.history import HistoryError, UploadInfo, open_history
 from bot.logs import NotAnEventLog
 from bot.settings import Settings
 from bot.slack import render
-from bot.slack.download import DownloadError, download
+from bot.slack.download import SCOPE_HINT, DownloadError, download
 from bot.summary import summarize_file
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,13 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
                 token: str, thread: Thread) -> None:  # fmt: skip
     if not file.get("url_private_download"):
         # Slack Connect and some events carry only {"id", "file_access": "check_file_info"}.
-        file = client.files_info(file=file["id"])["file"]
+        try:
+            file = client.files_info(file=file["id"])["file"]
+        except SlackApiError as err:
+            reason = f"Slack refused files.info ({err.response.get('error')})"
+            return thread.say(
+                render.problem(file.get("name") or file["id"], f"{reason}: {SCOPE_HINT}")
+            )
     name, nbytes = file.get("name") or file["id"], file.get("size")
     if not could_be_log(file):
         return

@@ -120,7 +120,7 @@ def settings(fake_slack: FakeSlack, tmp_path: Path) -> Settings:
 def services(settings: Settings) -> Iterator[Services]:
     services = Services(settings=settings, db=settings.db_path)
     yield services
-    services.close()
+    services.close(wait=True)  # let a file being read finish before the fake Slack goes away
 
 
 @pytest.fixture
@@ -137,9 +137,20 @@ def slack(fake_slack: FakeSlack, settings: Settings, services: Services) -> Iter
 
 def texts(calls: list) -> str:
     """Everything a list of posts showed: fallback text and every block's text."""
-    out = []
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text"):
+                out.append(node.get("text", ""))
+            for key, value in node.items():
+                if key != "value":  # a button's value is data Slack never shows or parses
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
     for call in calls:
         out.append(call.get("text") or "")
-        for block in call.get("blocks") or []:
-            out.append(json.dumps(block, ensure_ascii=False))
+        walk(call.get("blocks") or [])
     return "\n".join(out)

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 TOKEN = "xoxb-test"
+PAYLOADS = Path(__file__).parent.parent / "payloads"
 LOGIN_PAGE = b"<!DOCTYPE html><html><body>Sign in to Slack. This browser is no longer supported.</body></html>"
 
 
@@ -77,7 +78,7 @@ class FakeSlack:
         """Serve a file; returns its object as it appears in a file_share event."""
         self.files[file_id] = FakeFile(file_id, name, content, **kw)
         size = content.stat().st_size if isinstance(content, Path) else len(content)
-        url = f"{self.url}/files-pri/T1-{file_id}/download/{name}"
+        url = f"{self.url}/files-pri/T1-{file_id}/download/{quote(name)}"
         return {"id": file_id, "name": name, "title": name, "mimetype": kw.get("content_type", "application/octet-stream"),
                 "filetype": Path(name).suffix.lstrip(".") or "binary", "size": size, "mode": "hosted",
                 "url_private": url, "url_private_download": url}  # fmt: skip
@@ -211,8 +212,7 @@ def _api(fake: FakeSlack, method: str, call: Call) -> dict[str, Any]:
     if method == "auth.test":
         if call.auth != f"Bearer {TOKEN}":
             return {"ok": False, "error": "invalid_auth"}
-        return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "intune-triage",
-                "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT", "is_enterprise_install": False}  # fmt: skip
+        return json.loads((PAYLOADS / "auth_test.json").read_text())
     if method == "chat.postMessage":
         return {"ok": True, "channel": call.get("channel"), "ts": fake.next_ts(),
                 "message": {"text": call.get("text")}}  # fmt: skip

@@ -1,0 +1,118 @@
+"""Local text mode: `intune-bot run` with no Slack tokens at all.
+
+Type what you would type in Slack and get the same answers in the terminal:
+`/intune 20502`, a question, a path to a log file (as if you dropped it in a
+channel), `help`, `quit`. Reads lines until end of input, so it works with a
+pipe or a closed stdin too. Nothing here needs Slack or the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shlex
+from pathlib import Path
+from typing import TextIO
+
+from bot.settings import Settings
+from bot.slack.commands import guess_lang, parse
+
+INTRO = """\
+intune-triage, local mode: no Slack tokens are set, so type here what you would type in Slack.
+  /intune 20502 | /intune 0x410 | a question | a path to a log file (= dropping it in a channel)
+  help | quit
+To connect Slack: create the app from manifest.yml, then set SLACK_BOT_TOKEN (xoxb-…) and
+SLACK_APP_TOKEN (xapp-…) and run `intune-bot run` again. Steps: README, "Run in Slack"."""
+
+QUIT = {"quit", "exit", "q", ":q", "bye"}
+PROMPT = "intune> "
+
+
+def run_local(stdin: TextIO, stdout: TextIO, settings: Settings) -> int:
+    """Answer one line at a time until `quit` or end of input; always exits 0."""
+    interactive = stdin.isatty()
+    print(INTRO, file=stdout, flush=True)
+    while True:
+        if interactive:
+            print(PROMPT, end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line:  # end of input (Ctrl-D, a closed pipe)
+            break
+        line = line.strip()
+        if not line:
+            continue
+        if line.lower() in QUIT:
+            break
+        print(reply(line, settings), file=stdout, flush=True)
+        print(file=stdout, flush=True)
+    return 0
+
+
+def reply(line: str, settings: Settings) -> str:
+    """The answer the bot would give in Slack, as terminal text."""
+    path = as_path(line)
+    if path is not None:
+        return dropped(path)
+    if line.startswith("/intune"):
+        text = line[len("/intune") :].strip()
+        cmd = parse(text)
+        if cmd.verb in ("history", "servers"):
+            from bot.slack import replies
+
+            return flatten(replies.command(text, settings.db_path))
+        return lookup_text(cmd.arg if cmd.verb == "lookup" else "help")
+    if line.startswith("/"):
+        return f"Slack would say: {line.split()[0]} is not a command here. Try /intune help."
+    return lookup_text(line)
+
+
+def lookup_text(text: str) -> str:
+    from bot.search import lookup
+    from bot.textfmt import format_answer
+
+    lang = guess_lang(text)
+    return format_answer(lookup(text, lang=lang), lang)
+
+
+def dropped(path: Path) -> str:
+    """What the bot answers in the thread of a dropped file (or that it stays silent)."""
+    from bot.logs import NotAnEventLog
+    from bot.summary import summarize_file
+    from bot.textfmt import format_summary
+
+    try:
+        summary = summarize_file(path)
+    except NotAnEventLog as err:
+        return f"(In Slack the bot stays silent: {err})"
+    except OSError as err:
+        return f"Could not read {path.name}: {err.strerror or err}"
+    return format_summary(summary)
+
+
+def as_path(line: str) -> Path | None:
+    """A line that names an existing file, quoted or with escaped spaces (drag and drop)."""
+    candidates = [line]
+    with contextlib.suppress(ValueError):  # an unbalanced quote: not a path
+        candidates += shlex.split(line)[:1]
+    for text in candidates:
+        path = Path(text.strip("'\"")).expanduser()
+        try:
+            if path.is_file():
+                return path
+        except OSError:  # a question too long to be a file name
+            continue
+    return None
+
+
+def flatten(msg: dict) -> str:
+    """A Slack message as terminal text: the blocks' mrkdwn, unescaped, without markup."""
+    parts = []
+    for block in msg.get("blocks") or ():
+        if block.get("type") == "section":
+            parts.append(block["text"]["text"])
+        elif block.get("type") == "context":
+            parts.extend(e.get("text", "") for e in block["elements"])
+    text = "\n".join(parts) or msg.get("text", "")
+    text = re.sub(r"(?<![\w*])[*_](\S[^*_\n]*?)[*_](?![\w*])", r"\1", text)
+    text = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2 (\1)", text).replace("`", "")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -1,0 +1,95 @@
+"""`intune-bot run`: Socket Mode, HTTP mode, or the local text mode when no token is set.
+
+Every way it can fail to start ends in one line on stderr and exit code 2,
+never a traceback: people meet this first, before any README.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+from bot.settings import HOW_TO_GET, README_SETUP, Settings, SettingsError
+
+log = logging.getLogger("intune-bot")
+HEARTBEAT = 60.0  # seconds; an idle Socket Mode link can go quiet (bolt-python#1529)
+
+
+def run(*, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> int:
+    try:
+        settings = Settings.from_env()
+        if not settings.has_any_slack_credential and not http:
+            from bot.slack.local import run_local
+
+            return run_local(sys.stdin, sys.stdout, settings)
+        settings.check(http=http)
+        return _serve(settings, http=http, host=host, port=port)
+    except SettingsError as err:
+        print(f"intune-bot: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+def _serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
+    from bot.slack.app import Services, create_app
+
+    services = Services.create(settings)
+    app = create_app(settings, services)  # auth.test: a refused token raises SettingsError
+    # Logging starts once the token is known good: until then one line on stderr says it all.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        if http:
+            from bot.slack.server import make_server
+
+            server = make_server(app, host, port)
+            log.info(
+                "HTTP mode: Slack events at http://%s:%s/slack/events, health at /health",
+                host,
+                server.effective_port,
+            )
+            server.run()
+        else:
+            handler = _connect(app, settings)
+            _heartbeat(app)
+            log.info("Socket Mode: connected to Slack; Ctrl-C to stop")
+            try:
+                threading.Event().wait()
+            finally:
+                handler.close()
+    finally:
+        services.close()
+    return 0
+
+
+def _connect(app, settings: Settings):  # type: ignore[no-untyped-def]
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    handler = SocketModeHandler(app, app_token=settings.app_token)
+    try:
+        handler.connect()  # apps.connections.open with the app-level token
+    except SlackApiError as err:
+        code = err.response.get("error", "error") if err.response is not None else "error"
+        raise SettingsError(
+            f"Slack refused SLACK_APP_TOKEN ({code}). It must be {HOW_TO_GET['SLACK_APP_TOKEN']}. "
+            f"See {README_SETUP}."
+        ) from None
+    return handler
+
+
+def _heartbeat(app) -> None:  # type: ignore[no-untyped-def]
+    """auth.test every minute: any Web API call wakes an idle Socket Mode link (python-slack-sdk#1701)."""
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT):
+            try:
+                app.client.auth_test()
+            except Exception as err:
+                log.warning("heartbeat auth.test failed: %s", err)
+
+    stop = threading.Event()
+    threading.Thread(target=beat, name="slack-heartbeat", daemon=True).start()

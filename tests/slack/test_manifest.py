@@ -1,0 +1,93 @@
+"""manifest.yml agrees with what the app listens to (slack.md §3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from bot.slack import listeners
+from bot.slack.dedupe import Seen
+
+MANIFEST = Path(__file__).parent.parent.parent / "manifest.yml"
+
+# Which manifest event delivers each Bolt listener, and the scope that event needs (slack.md §3.2).
+EVENT_SCOPES = {
+    "app_mention": "app_mentions:read",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "message.im": "im:history",
+}
+LISTENED = {
+    "app_mention": ["app_mention"],
+    "message": ["message.channels", "message.groups", "message.im"],  # file_share and DMs
+}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+
+
+def test_manifest_parses_with_required_keys(manifest):
+    assert 0 < len(manifest["display_information"]["name"]) <= 35
+    assert len(manifest["display_information"]["description"]) <= 140
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["token_rotation_enabled"] is False
+
+
+def test_slash_command_is_intune_with_usage(manifest):
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/intune"
+    assert command["description"] and len(command["description"]) <= 2000
+    assert "help" in command["usage_hint"] and len(command["usage_hint"]) <= 1000
+    assert command["should_escape"] is False
+    assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
+
+
+def test_every_listened_event_is_subscribed_and_scoped(manifest):
+    subscribed = manifest["settings"]["event_subscriptions"]["bot_events"]
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    registered = listened_event_types()
+    assert registered == set(LISTENED)
+    for event_type in registered:
+        for event in LISTENED[event_type]:
+            assert event in subscribed, event
+            assert EVENT_SCOPES[event] in scopes, event
+
+
+def test_no_event_or_scope_without_a_use(manifest):
+    subscribed = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert subscribed == {e for events in LISTENED.values() for e in events}
+    used = {"commands", "chat:write", "files:read", *(EVENT_SCOPES[e] for e in subscribed)}
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == used
+
+
+def listened_event_types() -> set[str]:
+    """The event types the real listeners are registered for, read from a real App."""
+    from slack_bolt import App
+
+    app = App(token="xoxb-x", signing_secret="x", token_verification_enabled=False)
+    listeners.register(app, SimpleNamespace(seen=Seen()))  # type: ignore[arg-type]
+    types = set()
+    for listener in app._listeners:
+        for matcher in listener.matchers:
+            constraints = getattr(matcher, "func", None)
+            event = _event_type(constraints)
+            if event:
+                types.add(event)
+    return types
+
+
+def _event_type(func) -> str | None:
+    # Bolt's builtin event matcher closes over the constraints it was given.
+    for cell in getattr(func, "__closure__", None) or ():
+        value = cell.cell_contents
+        if isinstance(value, str) and value in ("app_mention", "message"):
+            return value
+        if isinstance(value, dict) and value.get("type"):
+            return value["type"]
+    return None

@@ -1,0 +1,181 @@
+"""Files shared in Slack: downloaded safely, decided by content, answered in their thread."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import payload, texts
+from fake_slack import FakeSlack
+
+DATA = Path(__file__).parent / "data"
+EVTX = DATA / "application.evtx"
+
+
+def share(slack, *files, event_id=None, retry=None, **fields):
+    event = {**payload("message_file_share"), "files": list(files), **fields}
+    assert slack.event(event, event_id=event_id, retry=retry).status == 200
+    return event
+
+
+def thread_posts(fake_slack, event):
+    return [c for c in fake_slack.calls_to("chat.postMessage") if c.get("thread_ts") == event["ts"]]
+
+
+def final_text(fake_slack, timeout=15.0):
+    """The summary: the last chat.update of the "reading…" message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        updates = fake_slack.calls_to("chat.update")
+        if updates and "Reading" not in updates[-1]["text"]:
+            return updates[-1]
+        time.sleep(0.05)
+    raise AssertionError(
+        f"no summary posted: {[(c.method, c.get('text')) for c in fake_slack.calls]}"
+    )
+
+
+def test_evtx_gets_reading_then_summary_in_its_thread(slack, fake_slack):
+    file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
+    event = share(slack, file)
+    (reading,) = fake_slack.wait_for("chat.postMessage")
+    assert reading["channel"] == "C1" and reading["thread_ts"] == event["ts"]
+    assert reading["text"].startswith(
+        ":hourglass_flowing_sand: Reading `Application.evtx` (68.0 KB)"
+    )
+    summary = final_text(fake_slack)
+    assert (
+        summary["channel"] == "C1" and summary["ts"] == "1700000000.000001"
+    )  # the reading message
+    assert "Application.evtx" in summary["text"]
+    assert "17 records" in texts([summary])
+    (download,) = fake_slack.calls_to("files.download")
+    assert download.auth == "Bearer xoxb-test"
+
+
+def test_upload_in_a_thread_is_answered_in_that_thread(slack, fake_slack):
+    file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
+    share(slack, file, thread_ts="1699999999.000001")
+    (reading,) = fake_slack.wait_for("chat.postMessage")
+    assert reading["thread_ts"] == "1699999999.000001"
+
+
+def test_log_by_content_whatever_its_name(slack, fake_slack):
+    file = fake_slack.add_file("F1", "from-ndes01", EVTX.read_bytes())
+    share(slack, file)
+    summary = final_text(fake_slack)
+    assert "from-ndes01" in summary["text"]
+
+
+def test_not_a_log_is_left_alone(slack, fake_slack):
+    file = fake_slack.add_file(
+        "F1", "notes.txt", b"remember to renew the RA certificate\n", content_type="text/plain"
+    )
+    share(slack, file)
+    fake_slack.wait_for("files.download")  # it was looked at...
+    time.sleep(0.8)
+    assert fake_slack.calls_to("chat.postMessage") == []  # ...and nothing was said
+
+
+def test_image_is_not_even_downloaded(slack, fake_slack):
+    file = fake_slack.add_file(
+        "F1", "screenshot.png", b"\x89PNG\r\n\x1a\n", content_type="image/png"
+    )
+    share(slack, file)
+    time.sleep(0.5)
+    assert fake_slack.calls_to("files.download") == []
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_login_page_instead_of_the_file_says_check_files_read(slack, fake_slack):
+    file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes(), always_html=True)
+    share(slack, file)
+    posts = fake_slack.wait_for("chat.update")
+    assert "files:read" in posts[-1]["text"] and "reinstall" in posts[-1]["text"]
+    assert "Application.evtx" in posts[-1]["text"]
+
+
+def test_missing_scope_on_files_info_is_explained(slack, fake_slack):
+    fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
+    fake_slack.fail_next(
+        "files.info", 200, {"ok": False, "error": "missing_scope", "needed": "files:read"}
+    )
+    share(slack, {"id": "F1", "file_access": "check_file_info"})
+    (post,) = fake_slack.wait_for("chat.postMessage")
+    assert "missing_scope" in post["text"] and "files:read" in post["text"]
+
+
+def test_id_only_file_is_completed_with_files_info(slack, fake_slack):
+    fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
+    share(slack, {"id": "F1", "file_access": "check_file_info"})
+    summary = final_text(fake_slack)
+    assert "Application.evtx" in summary["text"]
+    assert fake_slack.calls_to("files.info")[0]["file"] == "F1"
+
+
+def test_token_never_goes_to_another_host(slack, fake_slack):
+    foreign = FakeSlack()
+    try:
+        file = foreign.add_file("F1", "Application.evtx", EVTX.read_bytes())
+        foreign.files["F1"].always_html = False
+        share(slack, file)
+        post = fake_slack.wait_for("chat.update")[-1]
+        assert "refused" in post["text"] and "not a Slack host" in post["text"]
+        assert [c for c in foreign.calls if c.auth] == []
+        assert foreign.calls == []
+    finally:
+        foreign.close()
+
+
+def test_too_large_is_refused_before_download(slack, fake_slack):
+    file = fake_slack.add_file("F1", "huge.evtx", EVTX.read_bytes())
+    file["size"] = 300 * 1024 * 1024
+    share(slack, file)
+    (post,) = fake_slack.wait_for("chat.postMessage")
+    assert "300.0 MB" in post["text"] and "200.0 MB limit" in post["text"]
+    assert fake_slack.calls_to("files.download") == []
+
+
+@pytest.mark.parametrize("hostile", ["<!channel>", "<!here>", "<@U123>", "<http://evil.example|y>"])
+def test_hostile_file_name_pings_no_one(slack, fake_slack, hostile):
+    file = fake_slack.add_file("F1", f"{hostile} report.evtx", EVTX.read_bytes())
+    share(slack, file)
+    summary = final_text(fake_slack)
+    shown = texts(fake_slack.calls_to("chat.postMessage") + fake_slack.calls_to("chat.update"))
+    assert hostile not in shown
+    assert "&lt;" in summary["text"]
+
+
+def test_redelivered_upload_is_processed_once(slack, fake_slack):
+    file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
+    event = share(slack, file, event_id="EvUPLOAD")
+    share(slack, file, event_id="EvUPLOAD", retry=1)  # Slack's retry
+    share(
+        slack, file, event_id="EvOTHER", text="<@UBOT> look"
+    )  # the same message again as app_mention
+    final_text(fake_slack)
+    time.sleep(0.5)
+    assert len(thread_posts(fake_slack, event)) == 1
+    assert len(fake_slack.calls_to("files.download")) == 1
+
+
+def test_mention_with_a_file_is_treated_as_the_upload(slack, fake_slack):
+    file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
+    mention = {**payload("app_mention"), "files": [file]}
+    slack.event(mention)
+    summary = final_text(fake_slack)
+    assert "Application.evtx" in summary["text"]
+
+
+def test_intune_stays_fast_while_a_file_is_being_read(slack, fake_slack):
+    fake_slack.delays["files.download"] = 3.0  # the worker is busy for 3 s
+    file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
+    share(slack, file)
+    fake_slack.wait_for("files.download")
+    started = time.monotonic()
+    reply, path = slack.command("20502")
+    fake_slack.wait_for("response", where=lambda c: c.path == path)
+    assert reply.status == 200
+    assert time.monotonic() - started < 1.0
+    assert fake_slack.calls_to("chat.update") == []  # the file is still being read
