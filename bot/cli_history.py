@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from bot.history import History, Incident, ServerInfo
+    from bot.history import History, Incident, IngestResult, ServerInfo
 
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -216,6 +216,26 @@ def format_incident(incident: Incident) -> str:
         if incident.note:
             line += f": {incident.note}"
     return line
+
+
+def format_ingest(result: IngestResult) -> str:
+    """What recording one file did, for `summarize --record`: new, ongoing, reopened."""
+    if result.already_recorded:
+        return f"Already recorded (upload #{result.upload_id}): nothing changed."
+    lines = [
+        f"Recorded {result.new_events} new of {result.events} connector events "
+        f"(upload #{result.upload_id})."
+    ]
+    if result.too_old:
+        lines.append(f"{result.too_old} events are older than the pruned history: skipped.")
+    for change in result.incidents:
+        i = change.incident
+        code = f" {i.code}" if i.code else ""
+        lines.append(
+            f"  {change.change:<8} #{i.id} {i.server} {i.event_id}{code} ({i.kind}): "
+            f"+{change.added}, {i.count} in all, {_when(i.first)} -> {_when(i.last)} UTC"
+        )
+    return "\n".join(lines)
 
 
 def format_server(server: ServerInfo) -> str:

@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 DEFAULT_GAP = timedelta(hours=24)
+UPLOAD_WAIT = 120.0  # seconds an upload waits for another one (1M events take ~20 s)
 INCIDENT_OUTCOMES = ("failure", "warning")  # outcome -> incident kind
 SKIPPED_OUTCOMES = ("noise",)  # not connector events: never stored
 
@@ -308,7 +309,8 @@ def open_history(
 
     - Raises HistoryError, touching nothing, when the file is not SQLite, was made
       by a newer release, or cannot be written.
-    - `busy_timeout` is how long a writer waits for another process's transaction.
+    - `busy_timeout` is how long a query or a resolve waits for another process's write;
+      an upload waits at least UPLOAD_WAIT, since another large upload may take that long.
     """
     path = Path(path) if path is not None else default_path()
     if path.exists():
@@ -397,10 +399,21 @@ class History:
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken up front so two writers queue instead of deadlocking."""
+    def _write(self, wait: float | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front so two writers queue instead of deadlocking.
+
+        `wait` (seconds) overrides the busy timeout while waiting for the lock.
+        """
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            if wait is None:
+                self.conn.execute("BEGIN IMMEDIATE")
+            else:
+                (usual,) = self.conn.execute("PRAGMA busy_timeout").fetchone()
+                self.conn.execute(f"PRAGMA busy_timeout = {max(usual, int(wait * 1000))}")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                finally:
+                    self.conn.execute(f"PRAGMA busy_timeout = {usual}")
         except sqlite3.DatabaseError as err:
             raise HistoryError(_describe(self.name, err)) from None
         try:
@@ -428,7 +441,7 @@ class History:
             return self._already_recorded(known)
         # The slow Python work happens before the write lock is taken.
         rows = _event_rows(events)
-        with self._write():
+        with self._write(wait=UPLOAD_WAIT):
             # Checked again under the lock: another process may have just recorded it.
             if known := self._upload_id(upload.sha256):
                 return self._already_recorded(known)

@@ -629,7 +629,7 @@ from bot.history import open_history
 
 db, name, start, stop, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 events = [connector_event(r, r / 60) for r in range(start, stop)]
-history = open_history(db, busy_timeout=30)
+history = open_history(db)  # uploads wait for each other (UPLOAD_WAIT)
 print("ready", flush=True)
 while not Path(go).exists():
     time.sleep(0.005)

@@ -173,3 +173,19 @@ def test_history_default_is_per_day_window(runner, db_path):
 
     [incident] = json.loads(result.output)["incidents"]
     assert datetime.fromisoformat(incident["last"]) > datetime.now(UTC) - timedelta(days=1)
+
+
+def test_format_ingest_says_new_ongoing_reopened(tmp_path):
+    from bot.cli_history import format_ingest
+
+    with open_history(tmp_path / "h.db") as h:
+        first = h.record_upload(upload("a"), failures(range(1, 3)))
+        h.resolve(first.incidents[0].incident.id, "ana", "fixed", at=T0 + timedelta(hours=5))
+        second = h.record_upload(upload("b"), failures(range(2, 8)))
+        again = h.record_upload(upload("b"), [])
+
+    assert format_ingest(first).splitlines()[1].lstrip().startswith("new      #1")
+    lines = format_ingest(second).splitlines()
+    assert lines[0] == "Recorded 5 new of 6 connector events (upload #2)."
+    assert [line.split()[0] for line in lines[1:]] == ["ongoing", "reopened"]
+    assert format_ingest(again).startswith("Already recorded (upload #2)")
