@@ -94,11 +94,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (upload_id, server_id)
         ) WITHOUT ROWID""",
         "CREATE INDEX upload_servers_server ON upload_servers(server_id, upload_id)",
+        # Event log channels: a handful of long names, stored once (a third of the file).
+        "CREATE TABLE logs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
         """CREATE TABLE events (
             id INTEGER PRIMARY KEY,
             server_id INTEGER NOT NULL REFERENCES servers(id),
             upload_id INTEGER NOT NULL REFERENCES uploads(id),  -- the first upload with it
-            channel TEXT NOT NULL,  -- event log channel, else provider
+            log_id INTEGER NOT NULL REFERENCES logs(id),  -- channel, else provider
             record_key TEXT NOT NULL,  -- record ID, or a hash of the fields (CSV has none)
             time TEXT NOT NULL,
             event_id INTEGER NOT NULL,
@@ -111,7 +113,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         # Overlapping exports share records: this key makes each one count once.
         """CREATE UNIQUE INDEX events_record
-            ON events(server_id, channel, record_key, time, event_id)""",
+            ON events(server_id, log_id, record_key, time, event_id)""",
         "CREATE INDEX events_failure ON events(server_id, event_id, code, time)",
         "CREATE INDEX events_time ON events(time)",  # prune
         """CREATE TABLE incidents (
@@ -453,7 +455,8 @@ class History:
                 too_old = 0
             upload_id = self._insert_upload(upload, uploaded_at, len(rows))
             server_ids = self._ensure_servers(rows)
-            new_events, failures = self._insert_events(upload_id, server_ids, rows)
+            log_ids = self._ensure_logs(rows)
+            new_events, failures = self._insert_events(upload_id, server_ids, log_ids, rows)
             self.conn.execute(
                 "UPDATE uploads SET new_events = ? WHERE id = ?", (new_events, upload_id)
             )
@@ -549,31 +552,42 @@ class History:
             ).fetchone()[0]
         return ids
 
+    def _ensure_logs(self, rows: list[tuple[Any, ...]]) -> dict[str, int]:
+        """Event log channel name -> id."""
+        ids = {}
+        for name in {row[1] for row in rows}:
+            self.conn.execute("INSERT OR IGNORE INTO logs (name) VALUES (?)", (name,))
+            ids[name] = self.conn.execute("SELECT id FROM logs WHERE name = ?", (name,)).fetchone()[
+                0
+            ]
+        return ids
+
     def _insert_events(
-        self, upload_id: int, server_ids: dict[str, int], rows: list[tuple[Any, ...]]
+        self,
+        upload_id: int,
+        server_ids: dict[str, int],
+        log_ids: dict[str, int],
+        rows: list[tuple[Any, ...]],
     ) -> tuple[int, dict[tuple[str, int, str | None, str], list[datetime]]]:
         """Insert what is not stored yet; return how many were new, and the new failures.
 
         The failures are keyed by (server, event ID, code, kind), with their times.
         """
-        sql = """INSERT OR IGNORE INTO events (server_id, upload_id, channel, record_key, time,
+        sql = """INSERT OR IGNORE INTO events (server_id, upload_id, log_id, record_key, time,
                      event_id, outcome, code, device, user, ca, template)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+        def values(r: tuple[Any, ...]) -> tuple[Any, ...]:
+            return (server_ids[r[0].casefold()], upload_id, log_ids[r[1]], *r[2:-1])
+
         before = self.conn.total_changes
-        self.conn.executemany(
-            sql,
-            (
-                (server_ids[r[0].casefold()], upload_id, *r[1:-1])
-                for r in rows
-                if r[5] not in INCIDENT_OUTCOMES
-            ),
-        )
+        self.conn.executemany(sql, (values(r) for r in rows if r[5] not in INCIDENT_OUTCOMES))
         # Failures one by one: the row count says whether each one is new to the store,
         # which is what keeps overlapping exports from counting a failure twice.
         failures: dict[tuple[str, int, str | None, str], list[datetime]] = defaultdict(list)
         for r in rows:
             if r[5] in INCIDENT_OUTCOMES:
-                cursor = self.conn.execute(sql, (server_ids[r[0].casefold()], upload_id, *r[1:-1]))
+                cursor = self.conn.execute(sql, values(r))
                 if cursor.rowcount:
                     failures[(r[0], r[4], r[6], r[5])].append(r[-1])
         return self.conn.total_changes - before, failures
@@ -1007,7 +1021,7 @@ def _event_rows(events: Iterable[ConnectorEvent]) -> list[tuple[Any, ...]]:
                 repr((e.provider, e.level, sorted(e.data.items()), e.message)).encode(),
                 digest_size=8,
             ).hexdigest()
-            twin = (e.computer, time, digest)
+            twin = (e.computer, channel, time, digest)
             twins[twin] += 1
             key = f"h:{digest}:{twins[twin]}"
         rows.append(

@@ -473,11 +473,13 @@ CREATE TABLE upload_servers (upload_id INTEGER NOT NULL REFERENCES uploads(id) O
     server_id INTEGER NOT NULL REFERENCES servers(id), events INTEGER NOT NULL,
     PRIMARY KEY (upload_id, server_id)) WITHOUT ROWID;
 CREATE INDEX upload_servers_server ON upload_servers(server_id, upload_id);
+CREATE TABLE logs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE events (id INTEGER PRIMARY KEY, server_id INTEGER NOT NULL REFERENCES servers(id),
-    upload_id INTEGER NOT NULL REFERENCES uploads(id), channel TEXT NOT NULL,
+    upload_id INTEGER NOT NULL REFERENCES uploads(id),
+    log_id INTEGER NOT NULL REFERENCES logs(id),
     record_key TEXT NOT NULL, time TEXT NOT NULL, event_id INTEGER NOT NULL,
     outcome TEXT NOT NULL, code TEXT, device TEXT, user TEXT, ca TEXT, template TEXT);
-CREATE UNIQUE INDEX events_record ON events(server_id, channel, record_key, time, event_id);
+CREATE UNIQUE INDEX events_record ON events(server_id, log_id, record_key, time, event_id);
 CREATE INDEX events_failure ON events(server_id, event_id, code, time);
 CREATE INDEX events_time ON events(time);
 CREATE TABLE incidents (id INTEGER PRIMARY KEY, server_id INTEGER NOT NULL REFERENCES servers(id),
@@ -497,10 +499,11 @@ INSERT INTO servers VALUES (1, 'NDES01.contoso.com',
 INSERT INTO uploads VALUES (1, 'abc', 'old.evtx', 10, 'evtx', 'cli', 'alice', NULL, NULL, NULL,
     '2026-11-03T00:00:00.000000Z', 2, 2, 2, '[]');
 INSERT INTO upload_servers VALUES (1, 1, 2);
+INSERT INTO logs VALUES (1, 'Microsoft-Intune-CertificateConnectors/Operational');
 INSERT INTO events VALUES
-    (1, 1, 1, 'Microsoft-Intune-CertificateConnectors/Operational', '1', '2026-11-02T09:00:00.000000Z', 20502, 'failure',
+    (1, 1, 1, 1, '1', '2026-11-02T09:00:00.000000Z', 20502, 'failure',
      '0x800706BA', NULL, NULL, NULL, NULL),
-    (2, 1, 1, 'Microsoft-Intune-CertificateConnectors/Operational', '2', '2026-11-02T10:00:00.000000Z', 20502, 'failure',
+    (2, 1, 1, 1, '2', '2026-11-02T10:00:00.000000Z', 20502, 'failure',
      '0x800706BA', NULL, NULL, NULL, NULL);
 INSERT INTO incidents VALUES (1, 1, 20502, '0x800706BA', '2026-11-02T09:00:00.000000Z',
     '2026-11-02T10:00:00.000000Z', 2, 'resolved', 'alice', '2026-11-03T00:00:00.000000Z',
