@@ -31,10 +31,10 @@ def wsgi_app(app: App) -> Callable[..., Iterable[bytes]]:
     return application
 
 
-def make_server(app: App, host: str, port: int, threads: int = 16) -> Any:
+def make_server(app: App, host: str, port: int, threads: int = 16, **options: Any) -> Any:
     """A waitress server (production grade, pure Python, Windows too); `.run()` blocks."""
     import waitress
 
     return waitress.create_server(
-        wsgi_app(app), host=host, port=port, threads=threads, ident="intune-triage"
+        wsgi_app(app), host=host, port=port, threads=threads, ident="intune-triage", **options
     )

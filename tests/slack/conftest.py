@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import pytest
 from fake_slack import TOKEN, FakeSlack
 from slack_sdk.signature import SignatureVerifier
+from waitress import wasyncore
 
 from bot.settings import Settings
 from bot.slack.app import Services, create_app
@@ -127,12 +128,14 @@ def services(settings: Settings) -> Iterator[Services]:
 def slack(fake_slack: FakeSlack, settings: Settings, services: Services) -> Iterator[SlackSender]:
     """The app under waitress on a free port; yields a sender of signed Slack requests."""
     app = create_app(settings, services)
-    server = make_server(app, "127.0.0.1", 0)
+    server = make_server(app, "127.0.0.1", 0, asyncore_loop_timeout=0.05)  # quick close
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield SlackSender(f"http://127.0.0.1:{server.effective_port}", fake_slack)
-    server.close()
+    # Close from inside waitress's own loop: closing sockets under a running select() races.
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
     thread.join(5)
+    server.task_dispatcher.shutdown()
 
 
 def texts(calls: list) -> str:
