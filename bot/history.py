@@ -139,10 +139,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX incidents_event ON incidents(event_id, status, last)",
         "CREATE INDEX incidents_code ON incidents(code, status, last)",
     ),
-    # 2: warnings make incidents of their own kind.
+    # 2: warnings make incidents of their own kind; incidents carry the catalogue name.
     (
         """ALTER TABLE incidents ADD COLUMN kind TEXT NOT NULL DEFAULT 'failure'
             CHECK (kind IN ('failure', 'warning'))""",
+        "ALTER TABLE incidents ADD COLUMN name TEXT",  # the event's name in the catalogue
         "DROP INDEX incidents_key",
         "CREATE INDEX incidents_key ON incidents(server_id, event_id, code, kind, first)",
     ),
@@ -198,6 +199,7 @@ class Incident:
     event_id: int
     code: str | None
     kind: str  # failure | warning
+    name: str | None  # the event's name in the catalogue, when it is known
     first: datetime
     last: datetime
     count: int
@@ -442,7 +444,7 @@ class History:
         if known := self._upload_id(upload.sha256):
             return self._already_recorded(known)
         # The slow Python work happens before the write lock is taken.
-        rows = _event_rows(events)
+        rows, names = _event_rows(events)
         with self._write(wait=UPLOAD_WAIT):
             # Checked again under the lock: another process may have just recorded it.
             if known := self._upload_id(upload.sha256):
@@ -470,7 +472,13 @@ class History:
             changes = []
             for (server, event_id, code, kind), times in failures.items():
                 changes += self._track(
-                    server_ids[server.casefold()], event_id, code, kind, times, uploaded_at
+                    server_ids[server.casefold()],
+                    event_id,
+                    code,
+                    kind,
+                    names.get(event_id),
+                    times,
+                    uploaded_at,
                 )
         return IngestResult(
             upload_id=upload_id,
@@ -604,6 +612,7 @@ class History:
         event_id: int,
         code: str | None,
         kind: str,
+        name: str | None,
         times: list[datetime],
         now: datetime,
     ) -> list[IncidentChange]:
@@ -655,14 +664,15 @@ class History:
         for span in touched.values():
             if span.id is None:
                 cursor = self.conn.execute(
-                    """INSERT INTO incidents (server_id, event_id, code, kind, first, last,
-                           count, status, previous_id, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)""",
+                    """INSERT INTO incidents (server_id, event_id, code, kind, name, first,
+                           last, count, status, previous_id, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)""",
                     (
                         server_id,
                         event_id,
                         code,
                         kind,
+                        name,
                         _iso(span.first),
                         _iso(span.last),
                         span.count,
@@ -682,7 +692,7 @@ class History:
         for span in touched.values():
             self.conn.execute(
                 """UPDATE incidents SET first = ?, last = ?, count = ?, status = ?,
-                       resolved_at = ?
+                       resolved_at = ?, name = coalesce(name, ?)
                    WHERE id = ?""",
                 (
                     _iso(span.first),
@@ -690,6 +700,7 @@ class History:
                     span.count,
                     span.status,
                     _iso_or_none(span.resolved_at),
+                    name,
                     span.id,
                 ),
             )
@@ -913,21 +924,22 @@ class History:
 # A server named exactly, or by its short name: "NDES01" finds "NDES01.contoso.com".
 _SERVER_IDS = "SELECT id FROM servers WHERE name = ? OR name LIKE ? || '.%'"
 
-_INCIDENTS = """SELECT i.id, s.name, i.event_id, i.code, i.kind, i.first, i.last, i.count,
-       i.status, i.resolved_by, i.resolved_at, i.note, i.channel, i.thread_ts,
+_INCIDENTS = """SELECT i.id, s.name, i.event_id, i.code, i.kind, i.name, i.first, i.last,
+       i.count, i.status, i.resolved_by, i.resolved_at, i.note, i.channel, i.thread_ts,
        i.previous_id, i.created_at
      FROM incidents i JOIN servers s ON s.id = i.server_id"""
 
 
 def _incident(row: Sequence[Any]) -> Incident:
-    (id_, server, event_id, code, kind, first, last, count, status, by, at, note, channel,
-     thread_ts, previous_id, created_at) = row  # fmt: skip
+    (id_, server, event_id, code, kind, name, first, last, count, status, by, at, note,
+     channel, thread_ts, previous_id, created_at) = row  # fmt: skip
     return Incident(
         id=id_,
         server=server,
         event_id=event_id,
         code=code,
         kind=kind,
+        name=name,
         first=_dt(first),
         last=_dt(last),
         count=count,
@@ -997,19 +1009,22 @@ class _Span:
         later.merged_into = self
 
 
-def _event_rows(events: Iterable[ConnectorEvent]) -> list[tuple[Any, ...]]:
-    """Rows to store for `events`, server name first.
+def _event_rows(events: Iterable[ConnectorEvent]) -> tuple[list[tuple[Any, ...]], dict[int, str]]:
+    """Rows to store for `events`, server name first, and the catalogue name of each event ID.
 
     A row is (server, channel, record_key, time, event_id, outcome, code, device,
     user, ca, template, datetime): the events columns in order, then the time as a
     datetime for the incidents (not stored).
     """
     rows = []
+    names: dict[int, str] = {}
     twins: dict[tuple[str, str, str], int] = defaultdict(int)
     for ce in events:
         if ce.outcome in SKIPPED_OUTCOMES:
             continue
         e = ce.event
+        if ce.entry is not None:
+            names[e.event_id] = ce.entry.name
         channel = e.channel or e.provider
         time = _iso(e.time)
         if e.record_id is not None:
@@ -1040,7 +1055,7 @@ def _event_rows(events: Iterable[ConnectorEvent]) -> list[tuple[Any, ...]]:
                 e.time,
             )
         )
-    return rows
+    return rows, names
 
 
 def _now() -> datetime:

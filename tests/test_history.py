@@ -9,8 +9,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -292,6 +294,17 @@ def test_record_upload_warnings_are_their_own_incidents(history):
 
     assert sorted(c.incident.kind for c in result.incidents) == ["failure", "warning"]
     assert result.new_events == 5  # noise is not a connector event: not stored
+
+
+def test_record_upload_names_incidents_from_the_catalogue(history):
+    entry = SimpleNamespace(name="PKCS certificate request failed")  # only .name is read
+    named = replace(connector_event(2, 2), entry=entry)
+
+    history.record_upload(upload("a"), [connector_event(1, 1)])
+    assert history.incidents()[0].name is None
+    history.record_upload(upload("b"), [named])
+
+    assert history.incidents()[0].name == "PKCS certificate request failed"
 
 
 def test_record_upload_keeps_upload_details(history, db_path):
@@ -641,7 +654,7 @@ print(result.new_events, flush=True)
 """
 
 
-def test_two_processes_ingest_at_once(tmp_path, db_path):
+def test_record_upload_from_two_processes_at_once(tmp_path, db_path):
     open_history(db_path).close()
     script = tmp_path / "worker.py"
     script.write_text(WORKER.format(tests=str(REPO / "tests")))
@@ -697,7 +710,7 @@ history.record_upload(upload("big"), [connector_event(r, r / 60) for r in range(
 """
 
 
-def test_killed_ingest_leaves_no_half_upload(tmp_path, db_path):
+def test_record_upload_killed_mid_transaction_leaves_no_half_upload(tmp_path, db_path):
     open_history(db_path).close()
     script = tmp_path / "killed.py"
     script.write_text(KILLED.format(tests=str(REPO / "tests")))
