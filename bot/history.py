@@ -172,7 +172,7 @@ class UploadInfo:
     thread_ts: str | None = None
     file_id: str | None = None
     records: int = 0  # records read from the file (connector or not)
-    problems: Sequence[dict[str, str]] = ()  # Problem.to_dict() of what could not be read
+    problems: Sequence[Any] = ()  # what could not be read: Problem values or their dicts
     uploaded_at: datetime | None = None  # default: now
 
     @classmethod
@@ -342,7 +342,10 @@ def open_history(
 
 
 class History:
-    """Verbs over the history database; `Database(memory=True)` works for tests."""
+    """Verbs over the history database; `Database(memory=True)` works for tests.
+
+    One History per thread (as with any SQLite connection); processes share the file.
+    """
 
     def __init__(self, db: Database, *, gap: timedelta = DEFAULT_GAP, name: str = "") -> None:
         self.db = db
@@ -377,7 +380,9 @@ class History:
                 f"{self.name} was written by a newer intune-triage (schema {version}, "
                 f"this release knows up to {SCHEMA_VERSION}); upgrade intune-triage"
             )
-        if version == 0 and self._foreign_tables():
+        # Tables without a version: not ours. Read the version again after the tables,
+        # since another process may have just created ours in a fresh file.
+        if version == 0 and self._foreign_tables() and self._user_version() == 0:
             raise HistoryError(f"{self.name} is another application's SQLite database")
         self.conn.execute("PRAGMA foreign_keys = ON")
         if not self.db.memory:
@@ -530,7 +535,7 @@ class History:
                 _iso(uploaded_at),
                 upload.records,
                 events,
-                json.dumps(list(upload.problems), ensure_ascii=False),
+                json.dumps([_plain(p) for p in upload.problems], ensure_ascii=False),
             ),
         )
         return int(cursor.lastrowid or 0)
@@ -1056,6 +1061,10 @@ def _event_rows(events: Iterable[ConnectorEvent]) -> tuple[list[tuple[Any, ...]]
             )
         )
     return rows, names
+
+
+def _plain(problem: Any) -> Any:
+    return problem.to_dict() if hasattr(problem, "to_dict") else problem
 
 
 def _now() -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -28,7 +29,7 @@ from bot.history import (
     default_path,
     open_history,
 )
-from bot.logs import Event
+from bot.logs import Event, Problem
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -315,7 +316,7 @@ def test_record_upload_keeps_upload_details(history, db_path):
         thread_ts="1700000000.000100",
         file_id="F789",
         records=42,
-        problems=[{"where": "chunk 3", "reason": "bad checksum"}],
+        problems=[Problem("chunk 3", "bad checksum"), {"where": "line 9", "reason": "cut"}],
     )
     history.record_upload(info, failures(range(1, 3)))
 
@@ -323,7 +324,10 @@ def test_record_upload_keeps_upload_details(history, db_path):
     assert row["source"] == "slack"
     assert (row["user"], row["channel"], row["file_id"]) == ("U123", "C456", "F789")
     assert (row["records"], row["connector_events"], row["new_events"]) == (42, 2, 2)
-    assert '"bad checksum"' in row["problems"]
+    assert json.loads(row["problems"]) == [
+        {"where": "chunk 3", "reason": "bad checksum"},
+        {"where": "line 9", "reason": "cut"},
+    ]
 
 
 def test_upload_info_from_file_hashes_the_file(tmp_path):
@@ -683,6 +687,39 @@ def test_record_upload_from_two_processes_at_once(tmp_path, db_path):
     with open_history(db_path) as h:
         [incident] = h.incidents()
         assert incident.count == 50_000
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from bot.history import open_history
+
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+open_history(sys.argv[1]).close()
+"""
+
+
+def test_open_history_fresh_file_from_several_processes_at_once(tmp_path, db_path):
+    """Each creates the schema if missing: they must not trip over one another."""
+    go = tmp_path / "go"
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPENER, str(db_path), str(go)],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    time.sleep(0.5)  # let them all start and wait
+    go.touch()
+    errors = [p.communicate(timeout=60)[1] for p in openers]
+
+    assert [p.returncode for p in openers] == [0] * 4, errors
+    with open_history(db_path) as h:
+        assert h.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 KILLED = """
