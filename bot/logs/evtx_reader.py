@@ -15,7 +15,8 @@ import threading
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -206,6 +207,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def read_python(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event]:
     from Evtx.Evtx import Evtx
 
+    _exact_filetimes()
     with Evtx(str(path)) as log:
         header = log.get_file_header()
         # include_inactive: python-evtx otherwise stops at the header's chunk
@@ -233,10 +235,31 @@ def read_python(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event
                     state.problem(where, f"record list ends early: {type(err).__name__}")
                     break
                 try:
-                    yield _from_xml(record.xml(), record.record_num())
+                    yield _from_python_evtx(record.xml(), record.record_num())
                 except Exception as err:  # python-evtx fails on many newer records
                     state.skipped += 1
                     state.problem(f"record {_safe_num(record)}", f"python-evtx could not render it: {type(err).__name__}")
+
+
+def _exact_filetimes() -> None:
+    """Make python-evtx convert FILETIMEs exactly, as evtx does.
+
+    It goes through a float (`qword * 1e-7`), which is off by 1-3 µs on
+    current dates, so the two parsers would disagree on every timestamp.
+    """
+    from Evtx import BinaryParser
+
+    if getattr(BinaryParser.parse_filetime, "_exact", False):
+        return
+
+    def parse_filetime(qword: int) -> datetime:
+        try:
+            return _EPOCH + timedelta(microseconds=qword // 10)
+        except OverflowError:
+            return datetime.min
+
+    parse_filetime._exact = True  # type: ignore[attr-defined]
+    BinaryParser.parse_filetime = parse_filetime
 
 
 def _safe_num(record: object) -> str:
@@ -246,9 +269,45 @@ def _safe_num(record: object) -> str:
         return "?"
 
 
-def _from_xml(xml: str, record_id: int) -> Event:
-    root = ET.fromstring(_CONTROL.sub("", xml))
-    return event_from_element(root, record_id, binary_base64=True)
+def _from_python_evtx(xml: str, record_id: int) -> Event:
+    # Keep CRs through the XML parser (which folds CRLF to LF) as evtx does.
+    root = ET.fromstring(_CONTROL.sub("", xml).replace("\r", "&#13;"))
+    event = event_from_element(root, record_id, binary_base64=True)
+    data = {}
+    for key, value in event.data.items():
+        if key.startswith("Data") and value.startswith("<string>"):
+            # An unnamed string array: evtx gives one DataN per item.
+            for item in _STRING_ITEM.findall(value):
+                data[f"Data{len(data) + 1}"] = item
+        else:
+            data[key] = _python_value(value)
+    return replace(event, data=data)
+
+
+_STRING_ITEM = re.compile(r"<string>(.*?)</string>", re.S)
+_PADDED_HEX = re.compile(r"0x[0-9a-f]{8}|0x[0-9a-f]{16}")
+_BRACED_GUID = re.compile(r"\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}")
+_PY_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?(\+00:00)?")
+
+
+def _python_value(value: str) -> str:
+    """Spell python-evtx's typed values the way evtx does.
+
+    python-evtx loses the value types, so this goes by the exact shapes it
+    prints for them: zero-padded HexInt32/64, lower-case braced GUIDs,
+    True/False, "YYYY-MM-DD hh:mm:ss.ffffff+00:00" FILETIMEs.
+    """
+    if len(value) in (10, 18) and _PADDED_HEX.fullmatch(value):
+        return f"0x{int(value, 16):x}"
+    if len(value) == 38 and _BRACED_GUID.fullmatch(value):
+        return value[1:-1].upper()
+    if value == "True" or value == "False":
+        return value.lower()
+    if len(value) in (19, 25, 26, 32) and _PY_TIME.fullmatch(value):
+        # FILETIME (with +00:00) and SYSTEMTIME (without) values
+        when = datetime.fromisoformat(value)
+        return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
 
 
 def event_from_element(
