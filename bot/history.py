@@ -427,14 +427,14 @@ class History:
             raise HistoryError(_describe(self.name, err)) from None
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        try:
             self.conn.execute("COMMIT")
-        except sqlite3.DatabaseError as err:
-            self.conn.execute("ROLLBACK")
-            raise HistoryError(_describe(self.name, err)) from None
+        except BaseException as err:
+            # SQLite rolls back by itself on some errors (disk full): then there is none left.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(err, sqlite3.DatabaseError):
+                raise HistoryError(_describe(self.name, err)) from err
+            raise
 
     # -- recording ---------------------------------------------------------------------
 
@@ -467,12 +467,14 @@ class History:
             self.conn.execute(
                 "UPDATE uploads SET new_events = ? WHERE id = ?", (new_events, upload_id)
             )
-            per_server: dict[str, int] = defaultdict(int)
+            per_server: dict[str, int] = defaultdict(int)  # casefolded name -> events
+            shown: dict[str, str] = {}  # casefolded name -> the name as first written
             for row in rows:
-                per_server[row[0]] += 1
+                per_server[row[0].casefold()] += 1
+                shown.setdefault(row[0].casefold(), row[0])
             self.conn.executemany(
                 "INSERT INTO upload_servers (upload_id, server_id, events) VALUES (?, ?, ?)",
-                [(upload_id, server_ids[s.casefold()], n) for s, n in per_server.items()],
+                [(upload_id, server_ids[s], n) for s, n in per_server.items()],
             )
             changes = []
             for (server, event_id, code, kind), times in failures.items():
@@ -488,7 +490,7 @@ class History:
         return IngestResult(
             upload_id=upload_id,
             already_recorded=False,
-            servers=tuple(per_server),
+            servers=tuple(shown.values()),
             events=len(rows) + too_old,
             new_events=new_events,
             incidents=tuple(sorted(changes, key=lambda c: (c.incident.server, c.incident.id))),

@@ -190,6 +190,8 @@ def test_record_upload_server_names_ignore_case(history):
 
     assert [s.name for s in history.servers()] == [SERVER]
     assert spans(history)[0][-1] == 4
+    mixed = failures(range(5, 6)) + failures(range(6, 7), server=SERVER.lower().upper())
+    assert history.record_upload(upload("c"), mixed).servers == (SERVER,)
 
 
 def test_record_upload_quiet_gap_starts_new_incident(history):
