@@ -17,7 +17,7 @@ import hashlib
 import struct
 import uuid
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,6 +97,8 @@ class Record:
     user_sid: str | None = None
     activity_id: str | None = None
     message: str | None = None  # rendered text: only the XML exports carry it, never .evtx
+    eventdata_name: str | None = None  # <EventData Name="EVENT_MSCEP_FAIL_SUBMIT">, as NDES writes
+    tag: Any = None  # ignored by the writer; fixtures hang their ground truth on it
 
 
 @dataclass
@@ -207,15 +209,27 @@ class _El(NamedTuple):
 
 
 class _Fragment:
-    """Serializes an element tree; `base` is the chunk offset of byte 0, needed for inline names."""
+    """Serializes an element tree; `base` is the chunk offset of byte 0.
 
-    def __init__(self, base: int):
+    A name already in the chunk (`known`) is referenced by offset, as Windows does;
+    a new one is written inline (its offset points just past itself) and noted in
+    `new`, for the chunk to put in its string table once the record is kept.
+    """
+
+    def __init__(self, base: int, known: dict[str, int]):
         self.base = base
+        self.known = known
+        self.new: dict[str, int] = {}
         self.b = bytearray()
 
     def name(self, s: str) -> None:
-        # The name offset points just past itself: the reader finds the name inline.
-        self.b += struct.pack("<I", self.base + len(self.b) + 4)
+        off = self.known.get(s) or self.new.get(s)
+        if off:
+            self.b += struct.pack("<I", off)
+            return
+        off = self.base + len(self.b) + 4
+        self.new[s] = off
+        self.b += struct.pack("<I", off)
         self.b += struct.pack("<IHH", 0, name_hash(s), len(s)) + s.encode("utf-16-le") + b"\0\0"
 
     def value(self, v: _Text | _Sub) -> None:
@@ -269,7 +283,7 @@ _N_SYSTEM = 13
 
 
 def _template_tree(key: tuple) -> _El:
-    provider, guid, channel, computer, names, types = key
+    provider, guid, channel, computer, names, types, eventdata_name = key
     prov_attrs = [("Name", _Text(provider))] + ([("Guid", _Text(guid))] if guid else [])
     system = _El(
         "System",
@@ -301,17 +315,21 @@ def _template_tree(key: tuple) -> _El:
             _El("Data", [("Name", _Text(n))] if n is not None else [], [_Sub(_N_SYSTEM + i, t)])
             for i, (n, t) in enumerate(zip(names, types, strict=True))
         ]
-        children.append(_El("EventData", [], datas))
+        ed_attrs = [("Name", _Text(eventdata_name))] if eventdata_name else []
+        children.append(_El("EventData", ed_attrs, datas))
     return _El("Event", [("xmlns", _Text(EVENT_NS))], children)
 
 
-def _template_definition(key: tuple, tid_guid: bytes, base: int) -> bytes:
-    """Definition header + fragment, to be placed at chunk offset `base`."""
-    frag = _Fragment(base + 24)
+def _template_definition(
+    key: tuple, tid_guid: bytes, base: int, names: dict[str, int]
+) -> tuple[bytes, dict[str, int]]:
+    """Definition header + fragment to place at chunk offset `base`, and the new names in it."""
+    frag = _Fragment(base + 24, names)
     frag.b += b"\x0f\x01\x01\x00"  # fragment header, BinXML 1.1
     frag.element(_template_tree(key))
     frag.b.append(0x00)  # EOF
-    return struct.pack("<I", 0) + tid_guid + struct.pack("<I", len(frag.b)) + bytes(frag.b)
+    defn = struct.pack("<I", 0) + tid_guid + struct.pack("<I", len(frag.b)) + bytes(frag.b)
+    return defn, frag.new
 
 
 # ---------------------------------------------------------------- chunks and file
@@ -321,8 +339,20 @@ class _Chunk:
     def __init__(self) -> None:
         self.buf = bytearray(CHUNK_HEADER_SIZE)
         self.templates: dict[tuple, int] = {}
+        self.names: dict[str, int] = {}
+        # Hash tables in the chunk header (64 string, 32 template buckets), each bucket a
+        # chain through the entries' next-offset fields; readers preload their caches from them.
+        self.tables = {"s": [0] * 64, "t": [0] * 32}
+        self.chain_ends = {"s": [0] * 64, "t": [0] * 32}
         self.first_id = self.last_id = 0
         self.last_offset = 0
+
+    def _link(self, table: str, bucket: int, off: int) -> None:
+        if self.tables[table][bucket]:
+            struct.pack_into("<I", self.buf, self.chain_ends[table][bucket], off)
+        else:
+            self.tables[table][bucket] = off
+        self.chain_ends[table][bucket] = off
 
     def add(self, rec: Record, key: tuple, tid_guid: bytes, subs: list[tuple[int, bytes]]) -> bool:
         """Append one record; False if it does not fit (the caller starts a new chunk)."""
@@ -332,7 +362,7 @@ class _Chunk:
         defn = b""
         if known is None:
             known = off + 24 + len(head) + 4  # the definition follows right here
-            defn = _template_definition(key, tid_guid, known)
+            defn, new_names = _template_definition(key, tid_guid, known, self.names)
         head += struct.pack("<I", known) + defn
         head += struct.pack("<I", len(subs))
         head += b"".join(struct.pack("<HBB", len(b), t, 0) for t, b in subs)
@@ -344,12 +374,16 @@ class _Chunk:
             if off == CHUNK_HEADER_SIZE:
                 raise ValueError(f"record {rec.record_id} too large for one chunk ({size} bytes)")
             return False
-        if defn:
-            self.templates[key] = known
         self.buf += struct.pack("<4sIQQ", b"\x2a\x2a\0\0", size, rec.record_id, filetime(rec.time))
         self.buf += head
         self.buf += bytes(size - 24 - len(head) - 4)
         self.buf += struct.pack("<I", size)
+        if defn:  # the record is kept: register its template and names (buf index = chunk offset)
+            self.templates[key] = known
+            self._link("t", struct.unpack_from("<I", tid_guid)[0] % 32, known)
+            for name, name_off in new_names.items():
+                self.names[name] = name_off
+                self._link("s", name_hash(name) % 64, name_off)
         if not self.first_id:
             self.first_id = rec.record_id
         self.last_id = rec.record_id
@@ -374,6 +408,8 @@ class _Chunk:
             free,
             zlib.crc32(data[CHUNK_HEADER_SIZE:free]),
         )
+        struct.pack_into("<64I", hdr, 128, *self.tables["s"])
+        struct.pack_into("<32I", hdr, 384, *self.tables["t"])
         struct.pack_into("<I", hdr, 124, zlib.crc32(bytes(hdr[:120]) + bytes(hdr[128:512])))
         return bytes(hdr) + data[CHUNK_HEADER_SIZE:]
 
@@ -408,7 +444,7 @@ def _tid_guid(key: tuple) -> bytes:
     return g
 
 
-def _subs(rec: Record, types: tuple) -> list[tuple[int, bytes]]:
+def _system_subs(rec: Record) -> list[tuple[int, bytes]]:
     p = struct.pack
     system = [
         (UINT16, p("<H", rec.event_id)),
@@ -425,7 +461,7 @@ def _subs(rec: Record, types: tuple) -> list[tuple[int, bytes]]:
         (UINT32, p("<I", rec.thread_id)),
         (NULL, b"") if rec.user_sid is None else (SID, _sid_bytes(rec.user_sid)),
     ]
-    return system + [_encode(v) for _, v in rec.data]
+    return system
 
 
 def write_evtx(
@@ -435,12 +471,17 @@ def write_evtx(
     dirty: bool = False,
     stale_chunks: int = 1,
     empty_chunks: int = 0,
+    max_bytes: int | None = None,
+    on_write: Callable[[Record], None] | None = None,
 ) -> WriteStats:
     """Write `records` (streamed: memory does not grow with their number) to an .evtx file.
 
     dirty=True imitates a copied live log: header flag 0x1, and the header's chunk
     count / last chunk / next record ID stale at `stale_chunks` chunks.
     empty_chunks appends zeroed, never-used 64 KiB chunks, as Windows preallocates.
+    max_bytes stops taking records before the file would grow past it (the record that
+    did not fit is dropped); on_write is called for every record actually written, so a
+    caller streaming a generator can keep ground truth of exactly what is in the file.
     """
     n_records = n_chunks = 0
     next_id = 1
@@ -452,18 +493,21 @@ def write_evtx(
             if rec.record_id is None:
                 rec.record_id = next_id
             next_id = rec.record_id + 1
-            types = tuple(_encode(v)[0] if not isinstance(v, str) else STRING for _, v in rec.data)
+            data = [_encode(v) for _, v in rec.data]
             key = (
                 rec.provider,
                 rec.provider_guid,
                 rec.channel,
                 rec.computer,
                 tuple(n for n, _ in rec.data),
-                types,
+                tuple(t for t, _ in data),  # the template declares each substitution's type
+                rec.eventdata_name,
             )
-            subs = _subs(rec, types)
+            subs = _system_subs(rec) + data
             tid = _tid_guid(key)
             if not chunk.add(rec, key, tid, subs):
+                if max_bytes is not None and FILE_HEADER_SIZE + CHUNK_SIZE * (n_chunks + 2) > max_bytes:
+                    break
                 f.write(chunk.finish())
                 n_chunks += 1
                 if n_chunks == stale_chunks:
@@ -471,6 +515,8 @@ def write_evtx(
                 chunk = _Chunk()
                 chunk.add(rec, key, tid, subs)
             n_records += 1
+            if on_write is not None:
+                on_write(rec)
         if chunk.last_id:
             f.write(chunk.finish())
             n_chunks += 1
@@ -532,7 +578,8 @@ def event_xml(rec: Record, *, rendering: bool = False) -> str:
         f"<Security{user}/></System>",
     ]
     if rec.data:
-        parts.append("<EventData>")
+        ed = f" Name={quoteattr(rec.eventdata_name)}" if rec.eventdata_name else ""
+        parts.append(f"<EventData{ed}>")
         for name, v in rec.data:
             attr = f" Name={quoteattr(name)}" if name is not None else ""
             parts.append(f"<Data{attr}>{escape(_xml_value(v))}</Data>")
