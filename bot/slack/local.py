@@ -9,7 +9,6 @@ pipe or a closed stdin too. Nothing here needs Slack or the network.
 from __future__ import annotations
 
 import contextlib
-import re
 import shlex
 from pathlib import Path
 from typing import TextIO
@@ -57,9 +56,7 @@ def reply(line: str, settings: Settings) -> str:
         text = line[len("/intune") :].strip()
         cmd = parse(text)
         if cmd.verb in ("history", "servers"):
-            from bot.slack import replies
-
-            return flatten(replies.command(text, settings.db_path))
+            return stored(cmd.verb, cmd.arg, settings)
         return lookup_text(cmd.arg if cmd.verb == "lookup" else "help")
     if line.startswith("/"):
         return f"Slack would say: {line.split()[0]} is not a command here. Try /intune help."
@@ -104,15 +101,16 @@ def as_path(line: str) -> Path | None:
     return None
 
 
-def flatten(msg: dict) -> str:
-    """A Slack message as terminal text: the blocks' mrkdwn, unescaped, without markup."""
-    parts = []
-    for block in msg.get("blocks") or ():
-        if block.get("type") == "section":
-            parts.append(block["text"]["text"])
-        elif block.get("type") == "context":
-            parts.extend(e.get("text", "") for e in block["elements"])
-    text = "\n".join(parts) or msg.get("text", "")
-    text = re.sub(r"(?<![\w*])[*_](\S[^*_\n]*?)[*_](?![\w*])", r"\1", text)
-    text = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2 (\1)", text).replace("`", "")
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+def stored(verb: str, server: str, settings: Settings) -> str:
+    """`/intune history [SERVER]` and `/intune servers`, as `intune-bot history` prints them."""
+    from bot.cli_history import format_incident, format_server
+    from bot.slack.replies import history_at
+
+    with history_at(settings.db_path) as history:
+        if history is None:
+            return f"The history store {settings.db_path} cannot be opened."
+        if verb == "servers":
+            lines = [format_server(s) for s in history.servers()]
+            return "\n".join(lines) or "No connector servers recorded yet."
+        lines = [format_incident(i) for i in history.incidents(server=server or None, limit=30)]
+        return "\n".join(lines) or "No incidents recorded" + (f" for {server}." if server else ".")

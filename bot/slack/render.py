@@ -371,51 +371,81 @@ def _when(iso: object) -> str:
 
 
 def history_lines(history: Mapping[str, Any]) -> list[str]:
-    """What the store says after recording an upload: new, ongoing, reopened incidents."""
+    """What the store says after recording an upload: new, ongoing, reopened incidents.
+
+    `history` is {"new" | "ongoing" | "reopened": [IncidentChange.to_dict()],
+    "recent": [Recent.to_dict()], "already_recorded": bool}.
+    """
+    if history.get("already_recorded"):
+        return ["This exact file was read before: the history did not change."]
     lines = []
     for key, label in (
         ("new", ":new: New"),
-        ("ongoing", ":repeat: Ongoing"),
         ("reopened", ":leftwards_arrow_with_hook: Reopened"),
+        ("ongoing", ":repeat: Ongoing"),
     ):
         for inc in history.get(key) or ():
-            lines.append(f"{label}: {incident_line(inc)}")
+            added = f" (+{int(inc['added']):,} from this file)" if inc.get("added") else ""
+            lines.append(f"{label}: {incident_line(inc)}{added}")
+    for recent in history.get("recent") or ():
+        lines.append(recent_line(recent))
     return lines
 
 
+def recent_line(r: Mapping[str, Any]) -> str:
+    """ "NDES01 had this failure in 3 incidents over 30 days; last fixed by … : note"."""
+    what = escape(r.get("event_id", "?")) + (f" ({escape(r['code'])})" if r.get("code") else "")
+    n = int(r.get("incidents", 0))
+    line = (
+        f":calendar: {code(r.get('server', '?'))} had {what} in {n} incident{'s' if n != 1 else ''} "
+        f"over the last {int(r.get('days', 30))} days"
+    )
+    fixed = r.get("last_resolution")
+    if fixed:
+        line += f"; last resolved {_when(fixed.get('resolved_at'))}"
+        if fixed.get("note"):
+            line += f": “{escape(fixed['note'])}”"
+    return line
+
+
 def incident_line(inc: Mapping[str, Any]) -> str:
-    what = escape(inc.get("name") or inc.get("event_id") or "?")
+    what = escape(inc.get("event_id") or "?")
     if inc.get("code"):
         what += f" ({escape(inc['code'])})"
+    if inc.get("kind") == "warning":
+        what += " warning"
     server = code(inc.get("server", "?"))
-    seen = inc.get("uploads") or inc.get("times_seen") or inc.get("count")
-    span = f"{_when(inc.get('first'))} → {_when(inc.get('last'))}" if inc.get("first") else ""
-    return (
-        f"{what} on {server}" + (f", seen {seen}×" if seen else "") + (f" _{span}_" if span else "")
-    )
+    count = f", {int(inc['count']):,}×" if inc.get("count") else ""
+    span = f" _{_when(inc.get('first'))} → {_when(inc.get('last'))}_" if inc.get("first") else ""
+    return f"{what} on {server}{count}{span}"
 
 
 def incidents(items: Sequence[Mapping[str, Any]], server: str | None = None) -> Message:
+    """`/intune history [SERVER]`: incidents, latest first, open or how they were resolved."""
     where = f" for {code(server)}" if server else ""
     if not items:
         return plain(
-            f"No incidents recorded{where} yet. Drop a connector event log in a channel I am in."
+            f"No incidents recorded{where}. Drop a connector event log in a channel I am in."
         )
-    lines = [f"• {incident_line(i)} — {escape(i.get('status', ''))}" for i in items]
-    return message(f"{len(items)} incidents{where}", [list_section(f"*Incidents{where}*", lines)])
+    lines = []
+    for i in items:
+        status = escape(i.get("status", ""))
+        if i.get("status") == "resolved" and i.get("note"):
+            status += f": “{escape(i['note'])}”"
+        lines.append(f"• {incident_line(i)} — {status}")
+    title = f"*Incidents{where}*, latest first"
+    return message(f"{len(items)} incidents{where}", [list_section(title, lines)])
 
 
 def servers(items: Sequence[Mapping[str, Any]]) -> Message:
+    """`/intune servers`: every connector server the history knows, most recently seen first."""
     if not items:
         return plain(
             "No connector servers recorded yet. Drop a connector event log in a channel I am in."
         )
-    lines = []
-    for s in items:
-        extra = ", ".join(
-            f"{escape(k)} {escape(v)}" for k, v in s.items() if k not in ("name", "server")
-        )
-        lines.append(
-            f"• {code(s.get('name') or s.get('server') or '?')}" + (f" — {extra}" if extra else "")
-        )
+    lines = [
+        f"• {code(s.get('name', '?'))}: {int(s.get('open_incidents', 0))} open of "
+        f"{int(s.get('incidents', 0))} incidents, last seen {_when(s.get('last_seen'))}"
+        for s in items
+    ]
     return message(f"{len(items)} connector servers", [list_section("*Connector servers*", lines)])

@@ -134,7 +134,7 @@ def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Sett
 
 
 def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
-           file: dict[str, Any], thread: Thread) -> dict[str, list[dict]] | None:  # fmt: skip
+           file: dict[str, Any], thread: Thread) -> dict[str, Any] | None:  # fmt: skip
     """Remember the upload with its thread; the summary still goes out if the store fails."""
     info = UploadInfo.from_file(
         path, summary.format, source="slack", user=event.get("user"), channel=thread.channel,
@@ -147,13 +147,17 @@ def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
             for change in result.incidents:
                 if change.change != "ongoing" or not change.incident.thread_ts:
                     history.set_thread(change.incident.id, thread.channel, thread.thread_ts)
+            top = summary.dominant
+            recent = [
+                history.recent(server, int(top.event_id), top.code).to_dict()
+                for server in (list(top.servers)[:3] if top and top.event_id.isdigit() else [])
+            ]
     except HistoryError as err:
         log.warning("upload not recorded: %s", err)
         return None
-    grouped: dict[str, list[dict]] = {"new": [], "ongoing": [], "reopened": []}
+    grouped: dict[str, Any] = {"already_recorded": result.already_recorded, "recent": recent}
     for change in result.incidents:
         grouped.setdefault(change.change, []).append(change.to_dict())
-    grouped["already_recorded"] = result.already_recorded  # type: ignore[assignment]
     return grouped
 
 

@@ -32,6 +32,7 @@ class Call:
     headers: dict[str, str]
     body: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    reply: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
     @property
     def auth(self) -> str | None:
@@ -159,7 +160,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 return self._download(path, call.auth)
             if method == "response":
                 return self._send(200, b"ok", "text/plain")
-            return self._send(200, _api(fake, method, call))
+            call.reply = _api(fake, method, call)
+            return self._send(200, call.reply)
 
         def _download(self, path: str, auth: str | None) -> None:
             file_id = path.split("/")[2].split("-", 1)[1]

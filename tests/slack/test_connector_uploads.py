@@ -1,0 +1,90 @@
+"""Connector logs shared in Slack: the failure summary, its history, and hostile log content."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from conftest import payload, texts
+from connector_log import START, write
+
+
+def share(slack, file, ts="1700000300.000300"):
+    event = {**payload("message_file_share"), "files": [file], "ts": ts, "event_ts": ts}
+    assert slack.event(event).status == 200
+    return event
+
+
+def summary_for(fake_slack, thread_ts, timeout=20.0):
+    """The summary: the last update of the message the bot posted in thread `thread_ts`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for post in fake_slack.calls_to("chat.postMessage"):
+            if post.get("thread_ts") == thread_ts and post.reply.get("ts"):
+                ts = post.reply["ts"]
+                done = [u for u in fake_slack.calls_to("chat.update") if u["ts"] == ts]
+                if done and "Reading" not in done[-1]["text"]:
+                    return done[-1]
+        time.sleep(0.05)
+    raise AssertionError([(c.method, c.get("text")) for c in fake_slack.calls])
+
+
+def test_connector_failures_are_summarized_in_the_thread(slack, fake_slack, tmp_path):
+    log = write(tmp_path / "connector.evtx", failures=30, successes=10)
+    event = share(slack, fake_slack.add_file("F1", "NDES01-connector.evtx", log.read_bytes()))
+    summary = summary_for(fake_slack, event["ts"])
+    shown = texts([summary])
+    assert summary["text"].startswith("NDES01-connector.evtx: 30 failures, most frequent 20502")
+    assert "NDES01.contoso.com" in shown
+    assert "*30* × 20502" in shown and "0x00000410" in shown
+    assert "CONTOSO-CA" in shown and "IntuneWiFi" in shown and "4f1c2d3e-" in shown
+    assert ":new: New: 20502 (0x00000410) on `NDES01.contoso.com`" in shown
+    assert "2026-11-20 08:00" in shown
+
+
+def test_the_history_remembers_the_upload_and_its_thread(slack, fake_slack, settings, tmp_path):
+    log = write(tmp_path / "connector.evtx", failures=5)
+    event = share(slack, fake_slack.add_file("F1", "connector.evtx", log.read_bytes()))
+    summary_for(fake_slack, event["ts"])
+    _, path = slack.command("history NDES01")
+    (answer,) = fake_slack.wait_for("response", where=lambda c: c.path == path)
+    shown = texts([answer])
+    assert "20502 (0x00000410) on `NDES01.contoso.com`, 5×" in shown and "open" in shown
+    _, path = slack.command("servers")
+    (answer,) = fake_slack.wait_for("response", where=lambda c: c.path == path)
+    assert "`NDES01.contoso.com`: 1 open of 1 incidents" in texts([answer])
+
+    from bot.history import open_history
+
+    with open_history(settings.db_path) as history:
+        (incident,) = history.incidents(server="NDES01")
+    assert (incident.channel, incident.thread_ts) == ("C1", event["ts"])
+
+
+def test_a_later_log_of_the_same_failure_is_ongoing_and_the_same_file_is_not_counted_twice(
+    slack, fake_slack, tmp_path
+):
+    first = write(tmp_path / "a.evtx", failures=5)
+    later = write(tmp_path / "b.evtx", failures=5, start=START + timedelta(hours=1))
+    share(slack, fake_slack.add_file("F1", "a.evtx", first.read_bytes()), ts="1700000001.000001")
+    summary_for(fake_slack, "1700000001.000001")
+    share(slack, fake_slack.add_file("F2", "b.evtx", later.read_bytes()), ts="1700000002.000002")
+    second = summary_for(fake_slack, "1700000002.000002")
+    assert ":repeat: Ongoing: 20502 (0x00000410) on `NDES01.contoso.com`, 10×" in texts([second])
+    share(
+        slack, fake_slack.add_file("F3", "a-again.evtx", first.read_bytes()), ts="1700000003.000003"
+    )
+    third = summary_for(fake_slack, "1700000003.000003")
+    assert "read before" in texts([third])
+
+
+@pytest.mark.parametrize("hostile", ["<!channel>", "<!here>", "<@U123>", "<http://evil.example|y>"])
+def test_hostile_log_content_pings_no_one(slack, fake_slack, tmp_path, hostile):
+    log = write(tmp_path / "x.evtx", failures=3, server=f"NDES01{hostile}", ca=f"{hostile} CA",
+                template=hostile, device=hostile)  # fmt: skip
+    event = share(slack, fake_slack.add_file("F1", "x.evtx", log.read_bytes()))
+    summary = summary_for(fake_slack, event["ts"])
+    shown = texts(fake_slack.calls_to("chat.postMessage") + fake_slack.calls_to("chat.update"))
+    assert hostile not in shown
+    assert "CA" in texts([summary])
