@@ -44,6 +44,7 @@ class LogFile:
         self.time_budget = time_budget
         self.max_records = max_records
         self.problems: list[Problem] = []
+        self.notes: list[str] = []  # facts worth telling that are not damage (e.g. local times)
         self.records_seen = 0  # events yielded
         self.records_skipped = 0  # records or file parts that could not be read
         self.complete = False  # iteration reached the end (not stopped by a guard)
@@ -55,6 +56,7 @@ class LogFile:
         from bot.logs.evtx_reader import ReadState
 
         self.problems = []
+        self.notes = []
         self.records_seen = 0
         self.complete = False
         state = ReadState()
@@ -110,7 +112,7 @@ class LogFile:
             return read_xml(self.path, self.sniffed, state)
         from bot.logs.text_reader import read_table
 
-        return read_table(self.path, self.sniffed, state)
+        return read_table(self.path, self.sniffed, state, self.notes)
 
     def _evtx_afterword(self, state, scan, deadline: float) -> None:
         """Problems only the whole file shows: truncation and bad checksums."""
