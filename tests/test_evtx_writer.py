@@ -16,8 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import evtx
+import pytest
 from Evtx.Evtx import Evtx
 
+from tests.support import connector_logs as cl
 from tests.support.evtx_writer import (
     Record,
     hex32,
@@ -76,6 +78,8 @@ def read_rust(path: Path, **kw) -> list[dict]:
         t = datetime.fromisoformat(sys_["TimeCreated"]["#attributes"]["SystemTime"])
         data: list = []
         for k, v in (ev.get("EventData") or {}).items():
+            if k == "#attributes":  # <EventData Name="..."> (NDES)
+                continue
             if k == "Data":  # unnamed <Data> elements: a string, a list, or {"#text": ...}
                 v = v.get("#text") if isinstance(v, dict) else v
                 for x in v if isinstance(v, list) else [v]:
@@ -400,9 +404,9 @@ def test_xml_exports_carry_the_same_events(tmp_path):
     root = ET.parse(saved).getroot()
     assert root.tag == "Events"
     assert root.find(f"{NS}Event/{NS}RenderingInfo/{NS}Message").text == "Message 0 <b>&</b>"
-    lines = stream.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 12 and not lines[0].startswith("<?xml")
-    streamed = [ET.fromstring(line) for line in lines]
+    text = stream.read_bytes().decode("utf-8")  # keep the CRLFs
+    assert text.startswith("<Event ") and text.count("\r\n<Event ") == 11
+    streamed = list(ET.fromstring(f"<r>{text}</r>"))
     assert norm(root) == norm(streamed)
     want = [
         (e["event_id"], e["record_id"], e["provider"], e["computer"], e["data"])
@@ -422,3 +426,150 @@ def test_writing_is_fast(tmp_path):
     assert Counter(r["event_id"] for r in read_rust(tmp_path / "fast.evtx")) == Counter(
         r.event_id for r in recs
     )
+
+
+# ---------------------------------------------------------------- scenarios and their truth
+
+
+def _check_truth(records: list[dict], truth: cl.Truth) -> None:
+    assert len(records) == truth.records
+    assert Counter(r["event_id"] for r in records) == truth.event_ids
+    assert min(r["time"] for r in records) == truth.first
+    assert max(r["time"] for r in records) == truth.last
+    by_server = Counter(r["computer"] for r in records)
+    assert by_server == {s: t.records for s, t in truth.per_server.items()}
+
+
+@pytest.mark.parametrize("name", sorted(cl.SCENARIOS))
+def test_scenario_truth_matches_the_file(tmp_path, name):
+    path = tmp_path / f"{name}.evtx"
+    truth = cl.SCENARIOS[name](path)
+    records = read_rust(path)
+    _check_truth(records, truth)
+    # Every written record's ground truth came from on_write, in file order.
+    assert [r["record_id"] for r in records] == list(range(1, truth.records + 1))
+
+
+def test_scenario_python_evtx_agrees(tmp_path):
+    path = tmp_path / "mixed.evtx"
+    cl.new_connector_mixed(path)
+    assert_same(read_python(path), read_rust(path), python_evtx=True)
+
+
+def test_known_numbers_of_the_ca_outage(tmp_path):
+    truth = cl.legacy_pkcs_ca_outage(tmp_path / "a.evtx")
+    outage = truth.failure(20102, "0x00000400")
+    assert (outage.count, outage.later_succeeded, len(outage.devices)) == (24, 16, 12)
+    assert set(outage.cas) == {cl.CA01}
+    assert set(outage.templates) == {cl.PKCS_TEMPLATE, cl.WIFI_TEMPLATE}
+    assert outage.first >= cl.START + timedelta(hours=8)
+    assert outage.last < cl.START + timedelta(hours=11)
+    assert truth.failures[0] is outage  # most frequent first
+    assert truth.failure(20102, "0x0FFFFFFF").later_succeeded == 0
+    assert truth.warning(20501, "0x00000411").count == 1
+    assert truth.successes["20100"] == 68
+    assert truth.info == {"10010": 1}
+    assert truth.servers == ["NDES01.contoso.com"]
+
+
+def test_known_numbers_of_the_new_connector(tmp_path):
+    truth = cl.new_connector_mixed(tmp_path / "n.evtx")
+    retry = truth.retry(1051, "0x800706BA")
+    assert (retry.count, retry.later_succeeded) == (10, 4)
+    assert truth.failure(1052, "0x800706BA").count == 3
+    assert truth.failure(1052, "0x80094800").count == 2
+    assert truth.failure(31, "0x80004005").count == 2
+    assert truth.failure(4005).code is None
+    assert truth.warning(128).count == 1
+    assert truth.noise == {"1000": 1, "10": 1}
+    assert truth.successes["1000"] == 16  # besides the install noise and "Application Error" 1000
+    assert truth.event_ids[1000] == 18
+    assert truth.records - truth.connector_events == 5
+
+
+def test_two_servers_split(tmp_path):
+    truth = cl.two_servers(tmp_path / "two.evtx")
+    assert truth.servers == ["NDES01.contoso.com", "NDES02.contoso.com"]
+    assert truth.failure(31, "0x80004005").servers == {
+        "NDES01.contoso.com": 1,
+        "NDES02.contoso.com": 2,
+    }
+    one, two = truth.per_server["NDES01.contoso.com"], truth.per_server["NDES02.contoso.com"]
+    assert (
+        one.failure(20102, "0x00000400").count == 5
+        and ("failure", "1052", "0x800706BA") not in one.groups
+    )
+    assert two.retry(1051, "0x800706BA").later_succeeded == 2
+
+
+@pytest.mark.parametrize("shape", cl.LEGACY_SHAPES)
+def test_legacy_shapes_same_truth_different_fields(tmp_path, shape):
+    truth = cl.legacy_pkcs_ca_outage(tmp_path / "s.evtx", shape=shape, provider="NDESConnector")
+    assert truth.to_dict() == cl.legacy_pkcs_ca_outage(tmp_path / "ref.evtx").to_dict()
+    records = read_rust(tmp_path / "s.evtx")
+    failure = next(r for r in records if r["event_id"] == 20102)
+    assert failure["provider"] == "NDESConnector"
+    names = [n for n, _ in failure["data"]]
+    text = " ".join(v for _, v in failure["data"])
+    if shape == "named":
+        assert names[:4] == ["DeviceId", "UserId", "CAName", "TemplateName"]
+        assert int(dict(failure["data"])["DiagnosticCode"], 16) == 0x400
+    elif shape == "spaced":
+        assert names[:4] == ["Device ID", "User ID", "CA Name", "Certificate Template"]
+    elif shape in ("message", "lines"):
+        assert names == [None]
+        assert text.startswith("Failed to issue a PKCS certificate.")
+        assert "Diagnostic Code: 0x00000400" in text and "CA Name: " + cl.CA01 in text
+    else:  # mixed: every shape occurs in one file
+        assert {len(r["data"]) == 1 for r in records if r["event_id"] == 20102} == {True, False}
+
+
+@pytest.mark.parametrize("fmt", ["xml", "wevtutil"])
+def test_scenarios_as_xml_exports(tmp_path, fmt):
+    path = tmp_path / f"mixed.{fmt}.xml"
+    truth = cl.new_connector_mixed(path, fmt=fmt, newest_first=True)
+    text = path.read_text(encoding="utf-8")
+    # wevtutil's stream has no root; values may span lines, so wrap it rather than split it.
+    events = list(ET.fromstring(text if fmt == "xml" else f"<r>{text}</r>"))
+    assert Counter(int(e.findtext(f"{NS}System/{NS}EventID")) for e in events) == truth.event_ids
+    times = [e.find(f"{NS}System/{NS}TimeCreated").get("SystemTime") for e in events]
+    assert times == sorted(times, reverse=True)
+    ndes = next(e for e in events if e.findtext(f"{NS}System/{NS}EventID") == "31")
+    assert ndes.find(f"{NS}EventData").get("Name") == "EVENT_MSCEP_FAIL_SUBMIT"
+    assert [d.get("Name") for d in ndes.iterfind(f"{NS}EventData/{NS}Data")] == [
+        "ErrorCode",
+        "ErrorMessage",
+    ]
+
+
+def test_hostile_values_survive_as_data(tmp_path):
+    path = tmp_path / "h.evtx"
+    truth = cl.hostile_strings(path)
+    assert set(truth.failure(1052, "0x800706BA").cas) == {cl.HOSTILE_CA}
+    records = read_rust(path)
+    values = {v for r in records for _, v in r["data"]}
+    assert {cl.HOSTILE_CA, cl.HOSTILE_TEMPLATE, cl.HOSTILE_EXCEPTION, cl.NON_LATIN_CA} <= values
+    assert any(cl.NON_LATIN_CA in v and v.startswith("Failed") for v in values)  # message-only
+    assert_same(read_python(path), records, python_evtx=True)
+
+
+def test_ndes_event_31_has_eventdata_name(tmp_path):
+    path = tmp_path / "n.evtx"
+    cl.two_servers(path)
+    ev = next(
+        json.loads(r["data"])["Event"]
+        for r in evtx.PyEvtxParser(str(path)).records_json()
+        if '"EventID":31' in r["data"].replace(" ", "")
+    )
+    assert ev["EventData"]["ErrorMessage"] == "0x80004005"
+    assert ev["EventData"]["#attributes"]["Name"] == "EVENT_MSCEP_FAIL_SUBMIT"
+
+
+def test_large_log_stops_at_target_and_truth_is_exact(tmp_path):
+    path = tmp_path / "large.evtx"
+    truth = cl.large_log(path, target_bytes=2_000_000, servers=2, days=3)
+    size = path.stat().st_size
+    assert 2_000_000 - 65536 < size <= 2_000_000
+    records = read_rust(path)
+    _check_truth(records, truth)
+    assert len(truth.failures) >= 5 and truth.retry(1051, "0x800706BA").later_succeeded > 0

@@ -361,6 +361,7 @@ class LogBuilder:
         self.legacy_provider = legacy_provider
         self.records: list[Record] = []
         self._pids: dict[str, int] = {}
+        self._mixed = 0
 
     # ---- random identities
     def guid(self) -> str:
@@ -401,8 +402,9 @@ class LogBuilder:
     ) -> Record:
         """A legacy event. Fields left None are not written; "" writes an empty field."""
         name, outcome, op = LEGACY_EVENTS[event_id]
-        if shape == "mixed":
-            shape = LEGACY_SHAPES[self.rng.randrange(4)]
+        if shape == "mixed":  # rotate, not random: the RNG sequence must not depend on shape
+            self._mixed += 1
+            shape = LEGACY_SHAPES[self._mixed % 4]
         fields = [("device", device), ("user", user), ("ca", ca), ("template", template),
                   ("thumbprint", thumbprint), ("serial", serial), ("upload", upload_state),
                   ("code", code), ("message", DIAGNOSTIC_MESSAGES.get(code, ""))]  # fmt: skip
@@ -516,7 +518,9 @@ class LogBuilder:
         )  # fmt: skip
 
     # ---- unrelated events the same exports contain
-    def scm_7036(self, t: datetime, server: str, service: str, state: str, *, store: bool = True) -> Record:
+    def scm_7036(
+        self, t: datetime, server: str, service: str, state: str, *, store: bool = True
+    ) -> Record:
         return self._rec(
             store, event_id=7036, time=t, provider="Service Control Manager", channel="System",
             computer=server, provider_guid="{555908d1-a6d7-4695-8e1e-26931d2012f4}",
@@ -525,7 +529,7 @@ class LogBuilder:
         )  # fmt: skip
 
     def app_error_1000(self, t: datetime, server: str, *, store: bool = True) -> Record:
-        """"Application Error" 1000: same ID as the connector's PkcsRequestSuccess, other source."""
+        """ "Application Error" 1000: same ID as the connector's PkcsRequestSuccess, other source."""
         return self._rec(
             store, event_id=1000, time=t, provider="Application Error", channel="Application",
             computer=server, level=2, qualifiers=0,
@@ -629,7 +633,7 @@ def legacy_pkcs_ca_outage(
     outage = [(b.guid(), b.guid(), (PKCS_TEMPLATE, WIFI_TEMPLATE)[i % 2]) for i in range(12)]
     for i, (dev, usr, tpl) in enumerate(outage):
         for attempt in range(2):
-            L(20102, at(8 + i * 0.2 + attempt * 0.7), server, "0x00000400", shape=shape,
+            L(20102, at(8 + i * 0.17 + attempt * 0.7), server, "0x00000400", shape=shape,
               device=dev, user=usr, ca=CA01, template=tpl, thumbprint="")  # fmt: skip
         if i < 8:  # after the CA is back, 8 of the 12 devices get their certificate
             L(20100, at(11.5 + i * 0.1), server, shape=shape, device=dev, user=usr, ca=CA01,
@@ -638,7 +642,16 @@ def legacy_pkcs_ca_outage(
         L(20102, at(20 + i), server, "0x0FFFFFFF", shape=shape, device=b.guid(), user=b.guid(),
           ca=CA02, template=PKCS_TEMPLATE, thumbprint="")  # fmt: skip
     for i in range(2):
-        L(20200, at(4 + i), server, shape=shape, device=b.guid(), user=b.guid(), ca=CA01, serial=b.serial())
+        L(
+            20200,
+            at(4 + i),
+            server,
+            shape=shape,
+            device=b.guid(),
+            user=b.guid(),
+            ca=CA01,
+            serial=b.serial(),
+        )
     L(20202, at(6), server, "0x00000402", shape=shape, device=b.guid(), user=b.guid(), ca=CA01,
       serial=b.serial())  # fmt: skip
     for i in range(5):
@@ -849,13 +862,26 @@ def large_log(
                      "transaction": f"{rng.getrandbits(128):032x}"}  # fmt: skip
                 burst.append(b.current(4003, t, server, store=False, **s))
                 if rng.random() < 0.9:
-                    burst += [b.current(e, t, server, store=False, **s) for e in (4004, 4006, 4008, 4000)]
+                    burst += [
+                        b.current(e, t, server, store=False, **s) for e in (4004, 4006, 4008, 4000)
+                    ]
                 else:
-                    burst.append(b.current(4005, t, server, exception="Challenge validation failed.", store=False, **s))
+                    burst.append(
+                        b.current(
+                            4005,
+                            t,
+                            server,
+                            exception="Challenge validation failed.",
+                            store=False,
+                            **s,
+                        )
+                    )
             elif roll < 0.96:
                 burst.append(b.ndes_31(t, server, store=False))
             else:
-                burst.append(b.scm_7036(t, server, "PFXCertificateConnectorSvc", "running", store=False))
+                burst.append(
+                    b.scm_7036(t, server, "PFXCertificateConnectorSvc", "running", store=False)
+                )
             for r in burst:
                 rid += 1
                 r.record_id = rid

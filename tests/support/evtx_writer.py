@@ -506,7 +506,10 @@ def write_evtx(
             subs = _system_subs(rec) + data
             tid = _tid_guid(key)
             if not chunk.add(rec, key, tid, subs):
-                if max_bytes is not None and FILE_HEADER_SIZE + CHUNK_SIZE * (n_chunks + 2) > max_bytes:
+                if (
+                    max_bytes is not None
+                    and FILE_HEADER_SIZE + CHUNK_SIZE * (n_chunks + 2) > max_bytes
+                ):
                     break
                 f.write(chunk.finish())
                 n_chunks += 1
