@@ -123,6 +123,35 @@ def large_log_run(tmp: Path) -> None:
     )
 
 
+def churn_run(tmp: Path) -> None:
+    """Worst case for incident folding: one failure with 1,000 incidents on one server
+    (a burst every 2 days for 5 years), then 100k more failures of it in one upload."""
+    with open_history(tmp / "churn.db") as history:
+        bursts = [
+            _failure(n * 10 + k, START + timedelta(days=2 * n, minutes=k))
+            for n in range(1000)
+            for k in range(10)
+        ]
+        history.record_upload(upload("bursts"), bursts)
+        more = [
+            _failure(10**6 + n, START + timedelta(days=2 * (n % 1000), hours=1, seconds=n // 1000))
+            for n in range(100_000)
+        ]
+        start = time.perf_counter()
+        result = history.record_upload(upload("more"), more)
+        elapsed = time.perf_counter() - start
+        print(
+            f"incident churn: 100,000 failures into 1,000 incidents of one failure in "
+            f"{elapsed:.1f} s = {len(more) / elapsed:,.0f} events/s "
+            f"({len(result.incidents)} incidents touched)"
+        )
+
+
+def _failure(record_id: int, t: datetime) -> ConnectorEvent:
+    event = Event(record_id, t, 20502, 2, "Connector", "Operational", SERVERS[0])
+    return ConnectorEvent(event, None, "failure", "pkcs_issue", "0x00000410")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -134,6 +163,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_large_log:
             large_log_run(Path(tmp))
+        churn_run(Path(tmp))
         path = args.db or Path(tmp) / "history.db"
         t = time.perf_counter()
         events = generate(args.events)

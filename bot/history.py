@@ -642,30 +642,31 @@ class History:
         ]
         touched: dict[int, _Span] = {}  # id(span) -> span
         merged_away: list[tuple[_Span, _Span]] = []  # (gone, into)
+        home: _Span | None = None
+        nxt: _Span | None = None  # the incident after home: only changes when home does
         for t in sorted(times):
-            home = next((s for s in incidents if s.accepts(t, self.gap)), None)
-            if home is None:
-                before = [s for s in incidents if s.last < t]
-                previous = max(before, key=lambda s: s.last) if before else None
-                reopened = bool(
-                    previous and previous.resolved_at is not None and previous.resolved_at < t
-                )
-                home = _Span(first=t, last=t, count=0, change="reopened" if reopened else "new")
-                home.previous_id = previous.id if reopened and previous else None
-                incidents.append(home)
+            # Times come in order, so while the last home still accepts, it is still the
+            # earliest that does: the full search runs once per incident, not per event.
+            if home is None or not home.accepts(t, self.gap):
+                home = next((s for s in incidents if s.accepts(t, self.gap)), None)
+                if home is None:
+                    home = _Span.start(t, incidents)
+                    incidents.append(home)
+                nxt = _following(incidents, home)
+            if t < home.first:
+                home.first = t
                 incidents.sort(key=lambda s: s.first)
-            home.first, home.last = min(home.first, t), max(home.last, t)
+            home.last = max(home.last, t)
             home.count += 1
             home.added += 1
             touched[id(home)] = home
             # Filling a gap can join this incident to the next one.
-            later = [s for s in incidents if s.first > home.first and s is not home]
-            nxt = later[0] if later else None
             if nxt and home.absorbs(nxt, self.gap):
                 home.merge(nxt)
                 incidents.remove(nxt)
                 touched.pop(id(nxt), None)
                 merged_away.append((nxt, home))
+                nxt = _following(incidents, home)
 
         # Write back: new spans get a row, merged ones are folded into their survivor.
         for span in touched.values():
@@ -961,7 +962,7 @@ def _incident(row: Sequence[Any]) -> Incident:
     )
 
 
-@dataclass
+@dataclass(eq=False)  # spans are compared by identity: `incidents.remove(span)`
 class _Span:
     """An incident while an upload is folded in (in memory, times as datetimes)."""
 
@@ -989,6 +990,15 @@ class _Span:
             previous_id=previous_id,
         )
 
+    @classmethod
+    def start(cls, t: datetime, incidents: list[_Span]) -> _Span:
+        """A new incident at t: "reopened" when the one before it was resolved before t."""
+        before = [s for s in incidents if s.last < t]
+        previous = max(before, key=lambda s: s.last) if before else None
+        if previous and previous.resolved_at is not None and previous.resolved_at < t:
+            return cls(first=t, last=t, count=0, change="reopened", previous_id=previous.id)
+        return cls(first=t, last=t, count=0, change="new")
+
     def accepts(self, t: datetime, gap: timedelta) -> bool:
         """t belongs here: within the gap of the span, and not after it was resolved."""
         if not self.first - gap <= t <= self.last + gap:
@@ -1014,6 +1024,12 @@ class _Span:
             self.id, later.id = later.id, None
             self.change, self.previous_id = later.change, later.previous_id
         later.merged_into = self
+
+
+def _following(incidents: list[_Span], span: _Span) -> _Span | None:
+    """The incident after `span` in time (the list is kept in order of first occurrence)."""
+    later = [s for s in incidents if s.first > span.first]
+    return min(later, key=lambda s: s.first) if later else None
 
 
 def _event_rows(events: Iterable[ConnectorEvent]) -> tuple[list[tuple[Any, ...]], dict[int, str]]:
