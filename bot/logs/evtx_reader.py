@@ -149,9 +149,13 @@ def _from_json(rec: dict) -> Event:
 
 
 def _text(value: object) -> str:
-    """One value as a string, the same whatever JSON type evtx chose."""
+    """One value as a string, the same whatever JSON type evtx chose.
+
+    Line breaks become LF, as every XML parser (hence the XML exports and
+    python-evtx) reports them, so a value reads the same from any format.
+    """
     if type(value) is str:
-        return value
+        return value.replace("\r\n", "\n") if "\r" in value else value
     if value is None:
         return ""
     if type(value) is bool:
@@ -270,8 +274,7 @@ def _safe_num(record: object) -> str:
 
 
 def _from_python_evtx(xml: str, record_id: int) -> Event:
-    # Keep CRs through the XML parser (which folds CRLF to LF) as evtx does.
-    root = ET.fromstring(_CONTROL.sub("", xml).replace("\r", "&#13;"))
+    root = ET.fromstring(_CONTROL.sub("", xml))
     event = event_from_element(root, record_id, binary_base64=True)
     data = {}
     for key, value in event.data.items():

@@ -41,7 +41,7 @@ def read_table(path: Path, sniffed: Sniffed, state: ReadState, notes: list[str] 
             next(lines, None)
         reader = csv.reader(lines, delimiter=sniffed.delimiter)
         head: list[tuple[int, list[str]]] = []
-        rows = _rows(reader, state)
+        rows = _rows(reader, state, first_line=sniffed.skip_lines + 1)
         for item in rows:  # a bounded look-ahead decides the date order
             head.append(item)
             if len(head) >= DATE_SAMPLE:
@@ -78,7 +78,8 @@ def _bounded_lines(f, state: ReadState) -> Iterator[str]:
         yield line
 
 
-def _rows(reader, state: ReadState) -> Iterator[tuple[int, list[str]]]:
+def _rows(reader, state: ReadState, first_line: int) -> Iterator[tuple[int, list[str]]]:
+    """(file line number where the row ends, row); line numbers count the header too."""
     while True:
         try:
             row = next(reader)
@@ -86,9 +87,9 @@ def _rows(reader, state: ReadState) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as err:  # e.g. a field over csv.field_size_limit()
             state.skipped += 1
-            state.problem(f"line {reader.line_num}", f"could not be read: {err}")
+            state.problem(f"line {reader.line_num + first_line}", f"could not be read: {err}")
             continue
-        yield reader.line_num, row
+        yield reader.line_num + first_line, row
 
 
 def _maker(columns: dict[str, int], day_first: bool):
