@@ -13,6 +13,7 @@ Also renders the same records as Event Viewer "Save as XML" and `wevtutil qe /f:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import struct
 import uuid
@@ -118,6 +119,7 @@ def filetime(dt: datetime) -> int:
     return (d.days * 86400 + d.seconds) * 10_000_000 + d.microseconds * 10
 
 
+@functools.lru_cache(maxsize=256)
 def _sid_bytes(s: str) -> bytes:
     parts = s.split("-")  # S-1-5-21-...
     if parts[0].upper() != "S":
@@ -282,6 +284,7 @@ class _Fragment:
 _N_SYSTEM = 13
 
 
+@functools.lru_cache(maxsize=1024)
 def _template_tree(key: tuple) -> _El:
     provider, guid, channel, computer, names, types, eventdata_name = key
     prov_attrs = [("Name", _Text(provider))] + ([("Guid", _Text(guid))] if guid else [])
@@ -365,7 +368,8 @@ class _Chunk:
             defn, new_names = _template_definition(key, tid_guid, known, self.names)
         head += struct.pack("<I", known) + defn
         head += struct.pack("<I", len(subs))
-        head += b"".join(struct.pack("<HBB", len(b), t, 0) for t, b in subs)
+        # Descriptor: size (u16), type (u8), 0 (u8), i.e. one little-endian u32.
+        head += struct.pack(f"<{len(subs)}I", *[len(b) | t << 16 for t, b in subs])
         head += b"".join(b for _, b in subs)
         head.append(0x00)  # EOF after the values: dissect drops the chunk without it
         size = (24 + len(head) + 4 + 7) & ~7  # records are 8-byte aligned
