@@ -573,3 +573,23 @@ def test_large_log_stops_at_target_and_truth_is_exact(tmp_path):
     records = read_rust(path)
     _check_truth(records, truth)
     assert len(truth.failures) >= 5 and truth.retry(1051, "0x800706BA").later_succeeded > 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "txt", "csv-fr", "txt-fr"])
+def test_scenarios_as_event_viewer_text_exports(tmp_path, fmt):
+    import csv
+
+    path = tmp_path / f"outage.{fmt}"
+    truth = cl.legacy_pkcs_ca_outage(path, fmt=fmt, shape="lines")
+    raw = path.read_bytes()
+    text = raw.decode("utf-16" if fmt.startswith("txt") else "utf-8-sig")
+    assert raw.startswith(b"\xff\xfe" if fmt.startswith("txt") else b"\xef\xbb\xbf")
+    rows = list(
+        csv.reader(text.splitlines(keepends=True), delimiter="\t" if fmt.startswith("txt") else ",")
+    )
+    header, rows = rows[0], rows[1:]
+    assert header[0] == ("Niveau" if fmt.endswith("-fr") else "Level")
+    assert Counter(int(r[3]) for r in rows) == truth.event_ids
+    failure = next(r for r in rows if r[3] == "20102")
+    assert failure[0] in ("Error", "Erreur")
+    assert "\r\nDiagnostic Code: 0x00000400\r\n" in failure[5]

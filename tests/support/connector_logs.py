@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.support.evtx_writer import Record, write_events_xml, write_evtx
+from tests.support.evtx_writer import Record, write_events_text, write_events_xml, write_evtx
 
 LEGACY, CURRENT, NDES, CA = "legacy", "current", "ndes", "ca"
 
@@ -573,23 +573,29 @@ CURRENT_TEXT = {
     4008: "Successfully notified Intune of the result for a SCEP request.",
 }
 
-FORMATS = ("evtx", "xml", "wevtutil")
+FORMATS = ("evtx", "xml", "wevtutil", "csv", "txt", "csv-fr", "txt-fr")
 
 
 def write_log(path: str | Path, records: Iterable[Record], fmt: str = "evtx", **opts) -> Truth:
-    """Write records as .evtx, Event Viewer "Save as XML" ("xml") or `wevtutil qe /f:xml`
-    ("wevtutil"), and return the truth of what was written. XML takes newest_first=True
-    (Event Viewer's display order); .evtx takes write_evtx's options (dirty, max_bytes...)."""
+    """Write records as .evtx, Event Viewer "Save as XML" ("xml"), `wevtutil qe /f:xml`
+    ("wevtutil") or Event Viewer CSV / tab-delimited TXT ("csv", "txt", "-fr" for French
+    headers), and return the truth of what was written. The exports take newest_first=True
+    (Event Viewer's display order); .evtx takes write_evtx's options (dirty, max_bytes...).
+    CSV and TXT carry no computer name and whole seconds only: compare accordingly."""
     truth = Truth(path=Path(path))
     if fmt == "evtx":
         write_evtx(path, records, on_write=truth.add, **opts)
-    elif fmt in ("xml", "wevtutil"):
+    elif fmt in FORMATS:
         recs = list(records)
         if opts.pop("newest_first", False):
             recs.reverse()
         for r in recs:
             truth.add(r)
-        write_events_xml(path, recs, rootless=fmt == "wevtutil", **opts)
+        if fmt in ("xml", "wevtutil"):
+            write_events_xml(path, recs, rootless=fmt == "wevtutil", **opts)
+        else:
+            lang = "fr" if fmt.endswith("-fr") else "en"
+            write_events_text(path, recs, lang=lang, tab=fmt.startswith("txt"), **opts)
     else:
         raise ValueError(f"unknown format {fmt!r}; one of {FORMATS}")
     return truth.finish()

@@ -631,3 +631,46 @@ def write_events_xml(
         if not rootless:
             f.write("</Events>")
     return n
+
+
+# Event Viewer "Save All Events As" CSV / TXT: five localized headers, then the message
+# as an unnamed sixth column; local time of the exporting machine (we write UTC), no
+# computer, no record ID, no EventData.
+_TEXT_HEADERS = {
+    "en": ["Level", "Date and Time", "Source", "Event ID", "Task Category"],
+    "fr": ["Niveau", "Date et heure", "Source", "ID de l'événement", "Catégorie de la tâche"],
+}
+_TEXT_LEVELS = {
+    "en": {1: "Critical", 2: "Error", 3: "Warning", 4: "Information"},
+    "fr": {1: "Critique", 2: "Erreur", 3: "Avertissement", 4: "Information"},
+}
+
+
+def _text_time(dt: datetime, lang: str) -> str:
+    t = dt.astimezone(UTC)
+    if lang == "fr":
+        return t.strftime("%d/%m/%Y %H:%M:%S")
+    hour = t.hour % 12 or 12
+    return f"{t.month}/{t.day}/{t.year} {hour}:{t:%M:%S} {'PM' if t.hour >= 12 else 'AM'}"
+
+
+def write_events_text(
+    path: str | Path, records: Iterable[Record], *, lang: str = "en", tab: bool = False
+) -> int:
+    """Event Viewer CSV (UTF-8 with BOM) or, with tab=True, tab-delimited TXT (UTF-16 LE
+    with BOM), CRLF line ends. The message is `Record.message`, else the data values."""
+    import csv  # only this export needs it
+
+    n = 0
+    encoding = "utf-16" if tab else "utf-8-sig"
+    with open(path, "w", encoding=encoding, newline="") as f:
+        w = csv.writer(f, delimiter="\t" if tab else ",", lineterminator="\r\n")
+        w.writerow(_TEXT_HEADERS[lang])
+        none = "Aucun" if lang == "fr" else "None"
+        for rec in records:
+            message = rec.message or " ".join(str(v) for _, v in rec.data)
+            level = _TEXT_LEVELS[lang].get(rec.level, "")
+            w.writerow([level, _text_time(rec.time, lang), rec.provider, rec.event_id, none,
+                        message.replace("\r\n", "\n").replace("\n", "\r\n")])  # fmt: skip
+            n += 1
+    return n
