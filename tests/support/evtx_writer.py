@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
 CHUNK_SIZE = 0x10000
@@ -530,10 +530,10 @@ def write_evtx(
             if n_chunks == stale_chunks:
                 stale_next_id = chunk.last_id + 1
         f.write(bytes(CHUNK_SIZE * empty_chunks))
-        if dirty:
-            header = _file_header(min(stale_chunks, n_chunks), stale_next_id, 0x1)
-        else:
-            header = _file_header(n_chunks, next_id, 0)
+        if dirty and stale_chunks < n_chunks:
+            header = _file_header(stale_chunks, stale_next_id, 0x1)
+        else:  # clean, or dirty with nothing stale to show: only the flag
+            header = _file_header(n_chunks, next_id, 0x1 if dirty else 0)
         f.seek(0)
         f.write(header)
     return WriteStats(
@@ -566,16 +566,19 @@ def _xml_value(v: Any) -> str:
     return str(v)
 
 
+def _attr(v: object) -> str:
+    # Windows renders attributes in single quotes.
+    return "'" + escape(str(v), {"'": "&apos;", '"': "&quot;"}) + "'"
+
+
 def event_xml(rec: Record, *, rendering: bool = False) -> str:
-    """One <Event> element as Windows prints it (no indentation, as wevtutil does)."""
-    prov = f"<Provider Name={quoteattr(rec.provider)}"
-    prov += f" Guid={quoteattr(rec.provider_guid)}/>" if rec.provider_guid else "/>"
-    qual = f' Qualifiers="{rec.qualifiers}"' if rec.qualifiers is not None else ""
-    corr = f' ActivityID="{{{rec.activity_id.upper()}}}"' if rec.activity_id else ""
-    user = f' UserID="{rec.user_sid}"' if rec.user_sid else ""
+    """One <Event> element as Windows renders it: no indentation, single-quoted attributes."""
+    guid = f" Guid={_attr(rec.provider_guid)}" if rec.provider_guid else ""
+    qual = f" Qualifiers={_attr(rec.qualifiers)}" if rec.qualifiers is not None else ""
+    corr = f" ActivityID={_attr('{' + rec.activity_id.upper() + '}')}" if rec.activity_id else ""
+    user = f" UserID={_attr(rec.user_sid)}" if rec.user_sid else ""
     parts = [
-        f'<Event xmlns="{EVENT_NS}"><System>',
-        prov,
+        f"<Event xmlns='{EVENT_NS}'><System><Provider Name={_attr(rec.provider)}{guid}/>",
         f"<EventID{qual}>{rec.event_id}</EventID><Version>{rec.version}</Version>",
         f"<Level>{rec.level}</Level><Task>{rec.task}</Task><Opcode>{rec.opcode}</Opcode>",
         f"<Keywords>{rec.keywords:#x}</Keywords><TimeCreated SystemTime='{_xml_time(rec.time)}'/>",
@@ -585,10 +588,10 @@ def event_xml(rec: Record, *, rendering: bool = False) -> str:
         f"<Security{user}/></System>",
     ]
     if rec.data:
-        ed = f" Name={quoteattr(rec.eventdata_name)}" if rec.eventdata_name else ""
+        ed = f" Name={_attr(rec.eventdata_name)}" if rec.eventdata_name else ""
         parts.append(f"<EventData{ed}>")
         for name, v in rec.data:
-            attr = f" Name={quoteattr(name)}" if name is not None else ""
+            attr = f" Name={_attr(name)}" if name is not None else ""
             parts.append(f"<Data{attr}>{escape(_xml_value(v))}</Data>")
         parts.append("</EventData>")
     if rendering:
