@@ -477,6 +477,34 @@ def test_recent_counts_one_failure_on_one_server(history):
     assert history.recent("NDES01", *CA_DOWN, days=10, now=T0 + timedelta(days=25)).events == 3
 
 
+def test_results_are_plain_json(history):
+    [change] = history.record_upload(upload(), failures(range(1, 3))).incidents
+    history.resolve(change.incident.id, "U1", "fixed", at=T0 + timedelta(hours=5))
+    result = history.record_upload(upload("b"), failures(range(40, 41)))
+
+    text = json.dumps(
+        [
+            result.to_dict(),
+            [s.to_dict() for s in history.servers()],
+            history.recent("NDES01", *CA_DOWN, now=T0).to_dict(),
+        ]
+    )
+
+    assert '"change": "reopened"' in text and '"last_resolution": {' in text
+
+
+@settings(max_examples=50, deadline=None)
+@given(server=st.text(min_size=1, max_size=40), note=st.text(max_size=300))
+def test_history_text_round_trips(server, note):
+    """Whatever a log or a person writes comes back unchanged (no escaping in the store)."""
+    history = History(Database(memory=True))
+    [change] = history.record_upload(upload(), [connector_event(1, 1, server=server)]).incidents
+    history.resolve(change.incident.id, "U1", note)
+
+    incident = history.incident(change.incident.id)
+    assert (incident.server, incident.note) == (server, note)
+
+
 # -- the file itself -----------------------------------------------------------------------
 
 V1_SCHEMA = """
