@@ -21,11 +21,15 @@ from Evtx.Evtx import Evtx
 
 from tests.support import connector_logs as cl
 from tests.support.evtx_writer import (
+    FILETIME,
+    GUID,
     Record,
+    Typed,
     hex32,
     hex64,
     name_hash,
     sid,
+    systemtime,
     u8,
     u16,
     u64,
@@ -336,6 +340,9 @@ def test_typed_system_values(tmp_path):
         data=[
             ("When", T0),
             ("Who", sid("S-1-5-18")),
+            ("St", systemtime(T0)),
+            ("Ft", Typed(FILETIME, T0 + timedelta(days=1))),
+            ("Gt", Typed(GUID, "0f6f0c5e-1d2b-4c3a-9e8f-7a6b5c4d3e2f")),
             ("Guid", uuid.UUID("0f6f0c5e-1d2b-4c3a-9e8f-7a6b5c4d3e2f")),
         ],
         record_id=9,
@@ -355,6 +362,9 @@ def test_typed_system_values(tmp_path):
     data = ev["Event"]["EventData"]
     assert datetime.fromisoformat(data["When"]) == T0
     assert data["Who"] == "S-1-5-18"
+    assert datetime.fromisoformat(data["St"]) == T0.replace(microsecond=123000)  # ms precision
+    assert datetime.fromisoformat(data["Ft"]) == T0 + timedelta(days=1)
+    assert data["Gt"].strip("{}").lower() == "0f6f0c5e-1d2b-4c3a-9e8f-7a6b5c4d3e2f"
     assert data["Guid"].strip("{}").lower() == "0f6f0c5e-1d2b-4c3a-9e8f-7a6b5c4d3e2f"
 
 
