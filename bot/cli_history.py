@@ -206,11 +206,14 @@ def register(cli: click.Group) -> None:
 
 def format_incident(incident: Incident) -> str:
     code = f" {incident.code}" if incident.code else ""
+    name = f" {incident.name}" if incident.name else ""
     line = (
-        f"#{incident.id:<5} {incident.server}  {incident.event_id}{code}  {incident.kind}  "
+        f"#{incident.id:<5} {incident.server}  {incident.event_id}{code}{name}  {incident.kind}  "
         f"{incident.status:<8} {incident.count:>6}x  "
         f"{_when(incident.first)} -> {_when(incident.last)} UTC"
     )
+    if incident.previous_id:
+        line += f"  (came back after #{incident.previous_id})"
     if incident.status == "resolved":
         line += f"\n       resolved by {incident.resolved_by} on {_when(incident.resolved_at)}"
         if incident.note:
