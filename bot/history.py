@@ -1,8 +1,10 @@
 """The incident history: every log the bot reads, remembered per connector server.
 
 One SQLite file (WAL mode, so the Slack workers and the CLI can share it) with
-four tables: `servers`, `uploads` (one row per file read), `events` (every
-connector event, once, however many exports contained it) and `incidents`.
+four main tables: `servers`, `uploads` (one row per file read: name, SHA-256,
+who and where from, problems), `events` (every connector event, once, however
+many exports contained it) and `incidents`; `upload_servers`, `logs` and `meta`
+support them. No token or secret is ever stored.
 
 An incident is one failure on one server: the same event ID and diagnostic
 code (or HRESULT), from its first to its last occurrence. Warnings make
@@ -14,6 +16,14 @@ the incident was resolved ("reopened").
 
 Incidents depend only on which events are stored, not on the order files
 arrive in: an older export read after a newer one fills in the same spans.
+(Resolutions are the exception: a failure older than a resolution joins the
+resolved incident, a newer one reopens it.)
+
+A record is the same record in two exports when its server, log channel,
+record ID, time and event ID match. Text exports without record IDs (CSV)
+are keyed by a hash of their fields instead; so the same record exported
+once as .evtx and once as CSV is stored twice (their times differ in
+precision anyway).
 
     history = open_history()                     # $INTUNE_BOT_DB or a per-user path
     result = history.record_upload(UploadInfo.from_file(path, "evtx"), events)
