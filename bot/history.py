@@ -851,7 +851,7 @@ class History:
         where, params = [], []
         if server is not None:
             where.append(f"i.server_id IN ({_SERVER_IDS})")
-            params += [server, server]
+            params += _named(server)
         if status is not None:
             where.append("i.status = ?")
             params.append(status)
@@ -891,7 +891,7 @@ class History:
         sql = _INCIDENTS + " WHERE (" + " OR ".join(match) + ")"
         if exclude_server is not None:
             sql += f" AND i.server_id NOT IN ({_SERVER_IDS})"
-            params += [exclude_server, exclude_server]
+            params += _named(exclude_server)
         sql += """ ORDER BY i.status = 'resolved' DESC, i.note IS NOT NULL DESC,
                    i.last DESC LIMIT ?"""
         return [_incident(row) for row in self.conn.execute(sql, [*params, limit])]
@@ -911,19 +911,19 @@ class History:
             f"""SELECT count(*), max(last) FROM incidents
                 WHERE server_id IN ({_SERVER_IDS}) AND event_id = ? AND code IS ?
                   AND last >= ?""",
-            (server, server, event_id, code, since),
+            (*_named(server), event_id, code, since),
         ).fetchone()
         (events,) = self.conn.execute(
             f"""SELECT count(*) FROM events
                 WHERE server_id IN ({_SERVER_IDS}) AND event_id = ? AND code IS ?
                   AND time >= ?""",
-            (server, server, event_id, code, since),
+            (*_named(server), event_id, code, since),
         ).fetchone()
         resolved = self.conn.execute(
             _INCIDENTS
             + f""" WHERE i.server_id IN ({_SERVER_IDS}) AND i.event_id = ? AND i.code IS ?
                    AND i.status = 'resolved' ORDER BY i.resolved_at DESC LIMIT 1""",
-            (server, server, event_id, code),
+            (*_named(server), event_id, code),
         ).fetchone()
         return Recent(
             server=server,
@@ -940,7 +940,14 @@ class History:
 # -- helpers -----------------------------------------------------------------------------
 
 # A server named exactly, or by its short name: "NDES01" finds "NDES01.contoso.com".
-_SERVER_IDS = "SELECT id FROM servers WHERE name = ? OR name LIKE ? || '.%'"
+_SERVER_IDS = "SELECT id FROM servers WHERE name = ? OR name LIKE ? ESCAPE '\\'"
+
+
+def _named(server: str) -> list[str]:
+    """The parameters of _SERVER_IDS: the name, and its domain pattern with % and _ escaped."""
+    escaped = server.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [server, escaped + ".%"]
+
 
 _INCIDENTS = """SELECT i.id, s.name, i.event_id, i.code, i.kind, i.name, i.first, i.last,
        i.count, i.status, i.resolved_by, i.resolved_at, i.note, i.channel, i.thread_ts,

@@ -440,6 +440,14 @@ def test_incidents_filters_and_order(history):
     assert len(history.incidents(limit=2)) == 2
 
 
+def test_incidents_short_name_is_not_a_pattern(history):
+    history.record_upload(upload("a"), failures(range(1, 2), server="NDES_1.contoso.com"))
+    history.record_upload(upload("b"), failures(range(1, 2), server="NDESX1.contoso.com"))
+
+    assert [i.server for i in history.incidents(server="NDES_1")] == ["NDES_1.contoso.com"]
+    assert history.incidents(server="NDES%") == []
+
+
 def test_similar_puts_resolved_incidents_with_notes_first(history):
     history.record_upload(upload("a"), failures(range(1, 3), server="NDES02"))
     history.record_upload(upload("b"), failures(range(1, 3), server="NDES03"))
