@@ -3,12 +3,19 @@
 Order matters: Bolt runs the first listener that matches, so the file_share
 handler comes before the DM handler, and a do-nothing `message` catch-all comes
 last (without it every other message is an "Unhandled request" 404 warning).
+
+`/intune` and the share button ack at once and answer from a lazy listener.
+Not only for speed: in bolt 1.30 a listener that raises right after ack() can
+wipe its ack (thread_runner sets ack.response back to None), and Slack then sees
+a 404 three seconds later. A lazy listener's failure never touches the ack.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond, Say
 from slack_sdk import WebClient
@@ -20,64 +27,83 @@ from bot.slack.uploads import handle_upload
 if TYPE_CHECKING:
     from bot.slack.app import Services
 
+log = logging.getLogger(__name__)
+
 
 def register(app: App, services: Services) -> None:
+    on = Listeners(services)
     app.use(once_per_event(services.seen))
     app.use(skip_bots)
-    app.use(provide(services))
-    app.command("/intune")(on_intune)
-    app.action(render.SHARE_ACTION)(on_share)
-    app.event({"type": "message", "subtype": "file_share"})(on_file_share)
-    app.event("app_mention")(on_mention)
-    app.event({"type": "message", "subtype": None}, matchers=[in_dm])(on_dm)
+    app.command("/intune")(ack=acknowledge, lazy=[on.intune])
+    app.action(render.SHARE_ACTION)(ack=acknowledge, lazy=[on.share])
+    app.event({"type": "message", "subtype": "file_share"})(on.file_share)
+    app.event("app_mention")(on.mention)
+    app.event({"type": "message", "subtype": None}, matchers=[in_dm])(on.direct_message)
     app.event("message")(ignore)
 
 
-def on_intune(ack: Ack, command: dict, respond: Respond, context: BoltContext) -> None:
-    ack()  # first: Slack gives up after 3 s
-    # respond() goes through response_url: works in DMs and channels the bot never joined.
-    respond(
-        response_type="ephemeral",
-        **replies.command(command.get("text", ""), context["services"].db),
-    )
+def acknowledge(ack: Ack) -> None:
+    ack()  # Slack gives up after 3 s; the answer follows through response_url
 
 
-def on_share(ack: Ack, action: dict, respond: Respond) -> None:
-    ack()
-    respond(response_type="in_channel", replace_original=False, **replies.shared(action["value"]))
-    respond(delete_original=True)  # the private copy is no longer needed
+class Listeners:
+    """Listener methods bound to the services (Bolt deep-copies context for lazy listeners)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def intune(self, command: dict, respond: Respond) -> None:
+        # respond() goes through response_url: works in DMs and channels the bot never joined.
+        with reported(respond):
+            respond(
+                response_type="ephemeral",
+                **replies.command(command.get("text", ""), self.services.db),
+            )
+
+    def share(self, action: dict, respond: Respond) -> None:
+        with reported(respond):
+            respond(
+                response_type="in_channel",
+                replace_original=False,
+                **replies.shared(action["value"]),
+            )
+            respond(delete_original=True)  # the private copy is no longer needed
+
+    def file_share(self, event: dict, client: WebClient, context: BoltContext, say: Say) -> None:
+        if not self.services.seen.claim("message", event["channel"], event["ts"]):
+            return
+        settings = self.services.settings
+        if not self.services.workers.submit(
+            handle_upload, client, settings, event, context.bot_token
+        ):
+            say(thread_ts=event.get("thread_ts") or event["ts"], **render.plain(BUSY))
+
+    def mention(self, event: dict, client: WebClient, context: BoltContext, say: Say) -> None:
+        if event.get("files"):  # a file shared with a mention: the upload is the point
+            return self.file_share(event, client, context, say)
+        self.direct_message(event, say)
+
+    def direct_message(self, event: dict, say: Say) -> None:
+        # app_mention and message deliver the same message twice: claim (channel, ts) once.
+        if self.services.seen.claim("message", event["channel"], event["ts"]):
+            answer = replies.question(event.get("text", ""), self.services.db)
+            say(thread_ts=event.get("thread_ts") or event["ts"], **answer)
 
 
-def on_file_share(event: dict, client: WebClient, context: BoltContext, say: Say) -> None:
-    services = context["services"]
-    if not services.seen.claim("message", event["channel"], event["ts"]):
-        return
-    if not services.workers.submit(
-        handle_upload, client, services.settings, event, context.bot_token
-    ):
-        say(
-            thread_ts=event.get("thread_ts") or event["ts"],
-            **render.plain("Too many files queued; share it again in a few minutes."),
-        )
+BUSY = "Too many files are being read; share this one again in a few minutes."
 
 
-def on_mention(event: dict, client: WebClient, context: BoltContext, say: Say) -> None:
-    if event.get("files"):  # a file shared with a mention: the upload is the point
-        return on_file_share(event, client, context, say)
-    answer_in_thread(event, context, say)
-
-
-def on_dm(event: dict, context: BoltContext, say: Say) -> None:
-    answer_in_thread(event, context, say)
-
-
-def answer_in_thread(event: dict, context: BoltContext, say: Say) -> None:
-    # app_mention and message deliver the same message twice: claim (channel, ts) once.
-    if context["services"].seen.claim("message", event["channel"], event["ts"]):
-        say(
-            thread_ts=event.get("thread_ts") or event["ts"],
-            **replies.question(event.get("text", ""), context["services"].db),
-        )
+@contextmanager
+def reported(respond: Respond) -> Iterator[None]:
+    """Log a failure and tell the person who asked, privately, instead of crashing."""
+    try:
+        yield
+    except Exception as error:
+        log.error("/intune failed: %r", error, exc_info=error)
+        try:
+            respond(response_type="ephemeral", **render.crashed())
+        except Exception:
+            log.exception("could not report the failure in Slack")
 
 
 def ignore() -> None:
@@ -94,11 +120,3 @@ def skip_bots(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | No
     if event.get("bot_id") or event.get("subtype") == "bot_message":
         return BoltResponse(status=200, body="")
     return next()
-
-
-def provide(services: Services) -> Callable[..., Any]:
-    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        context["services"] = services
-        return next()
-
-    return middleware

@@ -384,9 +384,13 @@ def history_lines(history: Mapping[str, Any]) -> list[str]:
         ("reopened", ":leftwards_arrow_with_hook: Reopened"),
         ("ongoing", ":repeat: Ongoing"),
     ):
-        for inc in history.get(key) or ():
+        shown = history.get(key) or ()
+        for inc in shown:
             added = f" (+{int(inc['added']):,} from this file)" if inc.get("added") else ""
             lines.append(f"{label}: {incident_line(inc)}{added}")
+        left = int(history.get(f"{key}_total", len(shown))) - len(shown)
+        if left > 0:
+            lines.append(f"{label}: …and {left:,} more")
     for recent in history.get("recent") or ():
         lines.append(recent_line(recent))
     return lines

@@ -27,6 +27,7 @@ from bot.summary import summarize_file
 
 log = logging.getLogger(__name__)
 
+SHOWN_INCIDENTS = 10  # per kind (new, ongoing, reopened); the rest is a count
 LOG_SUFFIXES = (".evtx", ".xml", ".csv", ".txt", ".log", ".tsv")
 # Metadata that settles it: these are never event log exports, don't even download them.
 NOT_LOG_MIMETYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip",
@@ -145,20 +146,29 @@ def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
         with open_history(settings.db_path) as history:
             result = history.record_upload(info, summary.events)
             for change in result.incidents:
+                # TODO(core): record_upload could attach the upload's thread itself, in one transaction.
                 if change.change != "ongoing" or not change.incident.thread_ts:
                     history.set_thread(change.incident.id, thread.channel, thread.thread_ts)
             top = summary.dominant
-            recent = [
-                history.recent(server, int(top.event_id), top.code).to_dict()
-                for server in (list(top.servers)[:3] if top and top.event_id.isdigit() else [])
-            ]
+            servers = list(top.servers)[:3] if top and top.event_id.isdigit() else []
+            recent = [history.recent(s, int(top.event_id), top.code).to_dict() for s in servers]
     except HistoryError as err:
         log.warning("upload not recorded: %s", err)
         return None
-    grouped: dict[str, Any] = {"already_recorded": result.already_recorded, "recent": recent}
+    return history_view(result, recent)
+
+
+def history_view(result: Any, recent: list[dict]) -> dict[str, Any]:
+    """What render.summary shows of an IngestResult: the biggest changes of each kind, and counts."""
+    view: dict[str, Any] = {"already_recorded": result.already_recorded, "recent": recent}
+    by_kind: dict[str, list] = {}
     for change in result.incidents:
-        grouped.setdefault(change.change, []).append(change.to_dict())
-    return grouped
+        by_kind.setdefault(change.change, []).append(change)
+    for kind, changes in by_kind.items():
+        changes.sort(key=lambda c: (c.incident.kind != "failure", -c.added))
+        view[kind] = [c.to_dict() for c in changes[:SHOWN_INCIDENTS]]
+        view[f"{kind}_total"] = len(changes)
+    return view
 
 
 def could_be_log(file: dict[str, Any]) -> bool:

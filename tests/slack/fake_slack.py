@@ -62,6 +62,9 @@ class FakeSlack:
         self.delays: dict[str, float] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
+        ThreadingHTTPServer.request_queue_size = (
+            128  # 20 clients at once must not overflow the backlog
+        )
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -121,6 +124,11 @@ class FakeSlack:
 
     def next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the bench's 20 clients at once must not overflow the backlog
 
 
 def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:

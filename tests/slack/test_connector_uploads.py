@@ -88,3 +88,17 @@ def test_hostile_log_content_pings_no_one(slack, fake_slack, tmp_path, hostile):
     shown = texts(fake_slack.calls_to("chat.postMessage") + fake_slack.calls_to("chat.update"))
     assert hostile not in shown
     assert "CA" in texts([summary])
+
+
+def test_hostile_strings_scenario_pings_no_one(slack, fake_slack, tmp_path):
+    from tests.support.connector_logs import hostile_strings
+
+    hostile_strings(tmp_path / "hostile.evtx")
+    file = fake_slack.add_file("F1", "hostile.evtx", (tmp_path / "hostile.evtx").read_bytes())
+    event = share(slack, file)
+    summary = summary_for(fake_slack, event["ts"])
+    shown = texts(fake_slack.calls_to("chat.postMessage") + fake_slack.calls_to("chat.update"))
+    for raw in ("<!channel>", "<!here>", "<@U024BE7LH>", "<http://evil.example/login|Click here>",
+                "<!subteam^S123|@team>"):  # fmt: skip
+        assert raw not in shown
+    assert "&lt;!channel&gt;" in texts([summary])  # shown, as text
