@@ -651,16 +651,8 @@ def legacy_pkcs_ca_outage(
         L(20102, at(20 + i), server, "0x0FFFFFFF", shape=shape, device=b.guid(), user=b.guid(),
           ca=CA02, template=PKCS_TEMPLATE, thumbprint="")  # fmt: skip
     for i in range(2):
-        L(
-            20200,
-            at(4 + i),
-            server,
-            shape=shape,
-            device=b.guid(),
-            user=b.guid(),
-            ca=CA01,
-            serial=b.serial(),
-        )
+        L(20200, at(4 + i), server, shape=shape, device=b.guid(), user=b.guid(), ca=CA01,
+          serial=b.serial())  # fmt: skip
     L(20202, at(6), server, "0x00000402", shape=shape, device=b.guid(), user=b.guid(), ca=CA01,
       serial=b.serial())  # fmt: skip
     for i in range(5):
