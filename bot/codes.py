@@ -15,7 +15,8 @@ import re
 UNKNOWN_ERROR = "0x0FFFFFFF"
 _UNKNOWN_ERROR_VALUES = {0xFFFFFFFF, 0x0FFFFFFF}
 
-HEX_CODE = re.compile(r"(?<![\w])(?:0[xX]([0-9a-fA-F]{1,9})|([0-9a-fA-F]{8})h?)(?![\w])")
+# Hyphens and braces around a hex run mean a GUID, not a code.
+HEX_CODE = re.compile(r"(?<![\w{-])(?:0[xX]([0-9a-fA-F]{1,9})|([0-9a-fA-F]{8})h?)(?![\w}-])")
 # HRESULTs printed as Int32 (-2146875374) or UInt32 (2148204809, as IIS logs do).
 SIGNED_DECIMAL = re.compile(r"(?<![\w-])-?(\d{9,10})(?!\w)")
 
