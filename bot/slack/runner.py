@@ -35,25 +35,28 @@ def run(*, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> int:
 def _serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
     from bot.slack.app import Services, create_app
 
+    # Until Slack has accepted the tokens, one line on stderr says it all: the SDK's own
+    # error logs would only repeat it, with a traceback.
+    logging.disable(logging.CRITICAL)
     services = Services.create(settings)
-    app = create_app(settings, services)  # auth.test: a refused token raises SettingsError
-    # Logging starts once the token is known good: until then one line on stderr says it all.
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
+        app = create_app(settings, services)  # auth.test: a refused token raises SettingsError
         if http:
-            from bot.slack.server import make_server
-
-            server = make_server(app, host, port)
+            server = _listen(app, host, port)
+        else:
+            handler = _connect(app, settings)
+        logging.disable(logging.NOTSET)
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        if http:
             log.info(
-                "HTTP mode: Slack events at http://%s:%s/slack/events, health at /health",
+                "HTTP mode: events at http://%s:%s/slack/events, health at /health",
                 host,
                 server.effective_port,
             )
             server.run()
         else:
-            handler = _connect(app, settings)
             _heartbeat(app)
             log.info("Socket Mode: connected to Slack; Ctrl-C to stop")
             try:
@@ -61,8 +64,20 @@ def _serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
             finally:
                 handler.close()
     finally:
+        logging.disable(logging.NOTSET)
         services.close()
     return 0
+
+
+def _listen(app, host: str, port: int):  # type: ignore[no-untyped-def]
+    from bot.slack.server import make_server
+
+    try:
+        return make_server(app, host, port)
+    except OSError as err:
+        raise SettingsError(
+            f"cannot listen on {host}:{port}: {err.strerror or err}; try another --port"
+        ) from None
 
 
 def _connect(app, settings: Settings):  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-test"
 PAYLOADS = Path(__file__).parent.parent / "payloads"
 LOGIN_PAGE = b"<!DOCTYPE html><html><body>Sign in to Slack. This browser is no longer supported.</body></html>"
 
@@ -223,6 +224,10 @@ def _api(fake: FakeSlack, method: str, call: Call) -> dict[str, Any]:
         if call.auth != f"Bearer {TOKEN}":
             return {"ok": False, "error": "invalid_auth"}
         return json.loads((PAYLOADS / "auth_test.json").read_text())
+    if method == "apps.connections.open":  # Socket Mode: needs the app-level token
+        if call.auth != f"Bearer {APP_TOKEN}":
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": "ws://127.0.0.1:9/link/?ticket=x"}
     if method == "chat.postMessage":
         return {"ok": True, "channel": call.get("channel"), "ts": fake.next_ts(),
                 "message": {"text": call.get("text")}}  # fmt: skip

@@ -92,6 +92,38 @@ def test_refused_token_is_one_clear_line_and_never_printed(fake_slack, local_env
     assert fake_slack.calls_to("auth.test")[0].auth == "Bearer xoxb-revoked-secret"
 
 
+def test_refused_app_token_is_one_clear_line(fake_slack, local_env):
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-revoked",
+        "SLACK_API_URL": fake_slack.api_url,
+    }
+    done = run([], env={**env, **local_env})
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "SLACK_APP_TOKEN" in line and "invalid_auth" in line and "connections:write" in line
+    assert "xapp-revoked" not in done.stderr
+    assert fake_slack.calls_to("apps.connections.open")[0].auth == "Bearer xapp-revoked"
+
+
+def test_http_mode_port_in_use_is_one_clear_line(fake_slack, local_env):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": fake_slack.api_url,
+        }
+        done = run(["--http", "--host", "127.0.0.1", "--port", str(port)], env={**env, **local_env})
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert f"cannot listen on 127.0.0.1:{port}" in line
+
+
 def test_unreachable_slack_is_one_clear_line(local_env):
     env = {
         "SLACK_BOT_TOKEN": "xoxb-1",
