@@ -35,10 +35,10 @@ class SettingsError(ValueError):
 
 
 def default_db_path() -> Path:
-    """A per-user history store: $XDG_DATA_HOME (or %LOCALAPPDATA%) / intune-triage."""
-    base = os.environ.get("XDG_DATA_HOME") or os.environ.get("LOCALAPPDATA")
-    root = Path(base) if base else Path.home() / ".local" / "share"
-    return root / "intune-triage" / "history.db"
+    """The same per-user history file `intune-bot history` reads (bot.history.default_path)."""
+    from bot.history import default_path
+
+    return default_path()
 
 
 @dataclass(frozen=True)

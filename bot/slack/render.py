@@ -232,6 +232,9 @@ def summary(data: Mapping[str, Any], history: Mapping[str, Any] | None = None) -
     with counts and times, who was affected, success rates, unreadable parts, history.
     """
     name = data.get("file") or "the file"
+    problems = list(data.get("problems") or [])
+    if not data.get("records") and problems:  # nothing readable: one line saying why
+        return problem(name, "; ".join(str(p.get("reason", "")) for p in problems[:3]))
     failures = list(data.get("failures") or [])
     warnings = list(data.get("warnings") or [])
     servers = list(data.get("servers") or [])
@@ -269,7 +272,6 @@ def summary(data: Mapping[str, Any], history: Mapping[str, Any] | None = None) -
     rates = [_rate_line(r) for r in data.get("success_rates") or ()]
     if rates:
         blocks.append(list_section("*Success rates*", rates))
-    problems = list(data.get("problems") or [])
     if problems:
         lines = [f"• {escape(p.get('where', ''))}: {escape(p.get('reason', ''))}" for p in problems]
         blocks.append(

@@ -179,3 +179,20 @@ def test_intune_stays_fast_while_a_file_is_being_read(slack, fake_slack):
     assert reply.status == 200
     assert time.monotonic() - started < 1.0
     assert fake_slack.calls_to("chat.update") == []  # the file is still being read
+
+
+def test_log_with_no_readable_record_gets_one_line_saying_why(slack, fake_slack):
+    file = fake_slack.add_file("F1", "cut.evtx", EVTX.read_bytes()[:300])
+    share(slack, file)
+    post = final_text(fake_slack)
+    assert post["text"].startswith(":warning: Could not read `cut.evtx`: ")
+    assert "cut off" in post["text"]
+    assert len(post["blocks"]) == 1
+
+
+def test_damaged_log_is_summarized_with_what_could_not_be_read(slack, fake_slack):
+    file = fake_slack.add_file("F1", "System2.evtx", (DATA / "system-cut.evtx").read_bytes())
+    share(slack, file)
+    shown = texts([final_text(fake_slack)])
+    assert "194 records" in shown
+    assert "Parts of the file that could not be read* (1)" in shown and "cut off" in shown
