@@ -44,11 +44,12 @@ class ChunkScan:
     header_ok: bool = True
     header_chunk_count: int = 0
     dirty: bool = False
+    chunk_slots: int = 0  # whole 64 KiB blocks after the header
     chunks_present: int = 0  # whole chunks in the file with the chunk magic
     last_chunk_index: int = -1  # index of the last chunk with the chunk magic
     bad_crc: list[BadChunk] = field(default_factory=list)
     truncated_at: int | None = None  # file size, when it ends inside a chunk
-    truncated_chunk: int | None = None
+    truncated_chunk: int | None = None  # None with truncated_at set: cut inside the file header
     last_whole_record_id: int | None = None
 
 
@@ -57,6 +58,8 @@ def scan(path: str | Path) -> ChunkScan:
     result = ChunkScan()
     with open(path, "rb") as f:
         header = f.read(HEADER_SIZE)
+        if len(header) < HEADER_SIZE:
+            result.truncated_at = len(header)
         if len(header) < 128 or header[:8] != FILE_MAGIC:
             result.header_ok = False
             return result
@@ -78,6 +81,7 @@ def scan(path: str | Path) -> ChunkScan:
                 result.truncated_at = offset + len(chunk)
                 result.truncated_chunk = index
                 break
+            result.chunk_slots += 1
             if chunk[:8] == CHUNK_MAGIC:
                 result.chunks_present += 1
                 result.last_chunk_index = index

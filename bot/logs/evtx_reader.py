@@ -49,8 +49,14 @@ class ReadState:
 def read_rust(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event]:
     import evtx
 
-    parser = evtx.PyEvtxParser(str(path), number_of_threads=1, skip_errors=True)
-    records = parser.records_json()
+    if scan.truncated_at is not None and scan.truncated_chunk is None:
+        return  # no whole file header: nothing to read (the afterword says why)
+    try:
+        parser = evtx.PyEvtxParser(str(path), number_of_threads=1, skip_errors=True)
+        records = parser.records_json()
+    except (OSError, RuntimeError) as err:  # the file header itself is unreadable
+        state.problem("file header", f"cannot be read: {_short(str(err))}")
+        return
     # Chunks past both the header's count and the last real chunk are unused
     # preallocated space: failing to parse them is not damage (dirty logs).
     used_chunks = max(scan.header_chunk_count, scan.last_chunk_index + 1)
@@ -212,6 +218,8 @@ def read_python(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event
     from Evtx.Evtx import Evtx
 
     _exact_filetimes()
+    if scan.truncated_at is not None and scan.truncated_chunk is None:
+        return  # no whole file header: nothing to read (the afterword says why)
     with Evtx(str(path)) as log:
         header = log.get_file_header()
         # include_inactive: python-evtx otherwise stops at the header's chunk

@@ -116,13 +116,23 @@ class LogFile:
 
     def _evtx_afterword(self, state, scan, deadline: float) -> None:
         """Problems only the whole file shows: truncation and bad checksums."""
-        if not scan.header_ok:
+        cut_in_header = scan.truncated_at is not None and scan.truncated_chunk is None
+        if not scan.header_ok and not cut_in_header:
             state.problem("file header", "the file header checksum does not match (the header may be damaged)")
-        if scan.truncated_at is not None:
+        if cut_in_header:
+            state.problem("file header", f"the file is cut off at byte {scan.truncated_at:,}, inside its 4 KiB header: it holds no records")
+        elif scan.truncated_at is not None:
             after = f" after record {scan.last_whole_record_id}" if scan.last_whole_record_id else ""
             state.problem(
                 f"chunk {scan.truncated_chunk} (offset 0x{4096 + 65536 * scan.truncated_chunk:x})",
                 f"the file is cut off at byte {scan.truncated_at:,}: records{after} in the partial chunk are lost",
+            )
+        elif scan.header_ok and scan.header_chunk_count > scan.chunk_slots:
+            # A dirty log under-counts; more chunks listed than present means lost data.
+            state.problem(
+                "file",
+                f"the header lists {scan.header_chunk_count} chunks but the file holds {scan.chunk_slots}: "
+                "the end of the file is missing",
             )
         if scan.bad_crc:
             altered = self._count_unverified(deadline)
