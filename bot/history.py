@@ -65,7 +65,6 @@ __all__ = [
 
 DEFAULT_GAP = timedelta(hours=24)
 UPLOAD_WAIT = 120.0  # seconds an upload waits for another one (1M events take ~20 s)
-INCIDENT_OUTCOMES = ("failure", "warning")  # outcome -> incident kind
 SKIPPED_OUTCOMES = ("noise",)  # not connector events: never stored
 
 # Each entry upgrades the schema by one version; user_version counts how many ran.
@@ -487,9 +486,9 @@ class History:
                 [(upload_id, server_ids[s], n) for s, n in per_server.items()],
             )
             changes = []
-            for (server, event_id, code, kind), times in failures.items():
+            for (server_id, event_id, code, kind), times in failures.items():
                 changes += self._track(
-                    server_ids[server.casefold()],
+                    server_id,
                     event_id,
                     code,
                     kind,
@@ -593,28 +592,28 @@ class History:
         server_ids: dict[str, int],
         log_ids: dict[str, int],
         rows: list[tuple[Any, ...]],
-    ) -> tuple[int, dict[tuple[str, int, str | None, str], list[datetime]]]:
+    ) -> tuple[int, dict[tuple[int, int, str | None, str], list[datetime]]]:
         """Insert what is not stored yet; return how many were new, and the new failures.
 
-        The failures are keyed by (server, event ID, code, kind), with their times.
+        The failures are keyed by (server ID, event ID, code, kind), with their times.
         """
-        sql = """INSERT OR IGNORE INTO events (server_id, upload_id, log_id, record_key, time,
-                     event_id, outcome, code, device, user, ca, template)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-
-        def values(r: tuple[Any, ...]) -> tuple[Any, ...]:
-            return (server_ids[r[0].casefold()], upload_id, log_ids[r[1]], *r[2:-1])
-
+        (last_id,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
         before = self.conn.total_changes
-        self.conn.executemany(sql, (values(r) for r in rows if r[5] not in INCIDENT_OUTCOMES))
-        # Failures one by one: the row count says whether each one is new to the store,
-        # which is what keeps overlapping exports from counting a failure twice.
-        failures: dict[tuple[str, int, str | None, str], list[datetime]] = defaultdict(list)
-        for r in rows:
-            if r[5] in INCIDENT_OUTCOMES:
-                cursor = self.conn.execute(sql, values(r))
-                if cursor.rowcount:
-                    failures[(r[0], r[4], r[6], r[5])].append(r[-1])
+        self.conn.executemany(
+            """INSERT OR IGNORE INTO events (server_id, upload_id, log_id, record_key, time,
+                   event_id, outcome, code, device, user, ca, template)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            ((server_ids[r[0].casefold()], upload_id, log_ids[r[1]], *r[2:]) for r in rows),
+        )
+        # New rows get ids above the old maximum (we hold the write lock), and records
+        # already stored were ignored: so these are exactly the failures new to the store.
+        failures: dict[tuple[int, int, str | None, str], list[datetime]] = defaultdict(list)
+        for server_id, event_id, code, kind, time in self.conn.execute(
+            """SELECT server_id, event_id, code, outcome, time FROM events
+               WHERE id > ? AND outcome IN ('failure', 'warning')""",
+            (last_id,),
+        ):
+            failures[(server_id, event_id, code, kind)].append(datetime.fromisoformat(time))
         return self.conn.total_changes - before, failures
 
     def _meta(self, key: str) -> str | None:
@@ -1053,8 +1052,7 @@ def _event_rows(events: Iterable[ConnectorEvent]) -> tuple[list[tuple[Any, ...]]
     """Rows to store for `events`, server name first, and the catalogue name of each event ID.
 
     A row is (server, channel, record_key, time, event_id, outcome, code, device,
-    user, ca, template, datetime): the events columns in order, then the time as a
-    datetime for the incidents (not stored).
+    user, ca, template): the events columns, with names for the server and channel.
     """
     rows = []
     names: dict[int, str] = {}
@@ -1092,7 +1090,6 @@ def _event_rows(events: Iterable[ConnectorEvent]) -> tuple[list[tuple[Any, ...]]
                 ce.user_id,
                 ce.ca,
                 ce.template,
-                e.time,
             )
         )
     return rows, names
@@ -1110,7 +1107,8 @@ def _iso(t: datetime) -> str:
     """Fixed-width UTC text, so that text order is time order in SQL."""
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # "2026-11-02T08:00:00.000000+00:00" -> "...000000Z"; isoformat is 5x faster than strftime.
+    return t.astimezone(UTC).isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def _iso_or_none(t: datetime | None) -> str | None:
