@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 from fake_slack import TOKEN, FakeSlack
+from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 
@@ -125,9 +126,14 @@ def services(settings: Settings) -> Iterator[Services]:
 
 
 @pytest.fixture
-def slack(fake_slack: FakeSlack, settings: Settings, services: Services) -> Iterator[SlackSender]:
+def app(settings: Settings, services: Services) -> App:
+    """The real Bolt app, as `intune-bot run` builds it, talking to the fake Slack."""
+    return create_app(settings, services)
+
+
+@pytest.fixture
+def slack(fake_slack: FakeSlack, app: App) -> Iterator[SlackSender]:
     """The app under waitress on a free port; yields a sender of signed Slack requests."""
-    app = create_app(settings, services)
     server = make_server(app, "127.0.0.1", 0, asyncore_loop_timeout=0.05)  # quick close
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
