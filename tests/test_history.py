@@ -652,6 +652,37 @@ def test_open_history_refuses_read_only_database(read_only):
     assert read_only.read_bytes() == before
 
 
+def test_open_history_refuses_a_folder(tmp_path):
+    with pytest.raises(HistoryError, match="is a folder"):
+        open_history(tmp_path)
+
+
+def test_set_thread_while_another_process_writes_too_long_is_one_line(history, db_path):
+    [change] = history.record_upload(upload(), failures(range(1, 2))).incidents
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        impatient = open_history(db_path, busy_timeout=0.2)
+        with impatient, pytest.raises(HistoryError, match="busy") as err:
+            impatient.set_thread(change.incident.id, "C1", "1.1")
+    finally:
+        holder.kill()
+        holder.communicate()  # reaps it and closes its pipe
+    assert "\n" not in str(err.value)
+    assert history.incident(change.incident.id).thread_ts is None
+
+
+HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(30)
+"""
+
+
 def test_open_history_default_path_is_created_from_env(tmp_path, monkeypatch):
     target = tmp_path / "a" / "b" / "history.db"
     monkeypatch.setenv("INTUNE_BOT_DB", str(target))
