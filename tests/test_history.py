@@ -264,6 +264,19 @@ def test_record_upload_bridging_event_merges_two_incidents(history):
     assert len(history.incidents()) == 1
 
 
+def test_record_upload_bridging_an_open_and_a_resolved_incident_keeps_the_resolution(history):
+    [first] = history.record_upload(upload("a"), [connector_event(1, 0)]).incidents
+    [later] = history.record_upload(upload("b"), [connector_event(3, 40)]).incidents
+    history.resolve(later.incident.id, "U9", "renewed the cert", at=T0 + timedelta(hours=50))
+
+    [change] = history.record_upload(upload("c"), [connector_event(2, 20)]).incidents
+
+    merged = change.incident
+    assert (merged.id, merged.count, merged.status) == (first.incident.id, 3, "resolved")
+    assert (merged.resolved_by, merged.note) == ("U9", "renewed the cert")
+    assert [i.id for i in history.incidents()] == [first.incident.id]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     hours=st.lists(st.integers(0, 24 * 8), min_size=1, max_size=25, unique=True),
