@@ -302,7 +302,7 @@ class Recent:
 def default_path() -> Path:
     """The per-user history file: $INTUNE_BOT_DB, else the platform's data folder."""
     if os.environ.get("INTUNE_BOT_DB"):
-        return Path(os.environ["INTUNE_BOT_DB"])
+        return Path(os.environ["INTUNE_BOT_DB"]).expanduser()
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
     elif sys.platform == "darwin":
@@ -325,7 +325,7 @@ def open_history(
     - `busy_timeout` is how long a query or a resolve waits for another process's write;
       an upload waits at least UPLOAD_WAIT, since another large upload may take that long.
     """
-    path = Path(path) if path is not None else default_path()
+    path = Path(path).expanduser() if path is not None else default_path()
     if path.exists():
         if path.is_dir():
             raise HistoryError(f"history database {path} is a folder, not a file")
