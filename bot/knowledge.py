@@ -16,6 +16,7 @@ import functools
 import json
 import os
 import re
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,7 +275,8 @@ def _write_cache(cache: Path, content: dict) -> None:
     try:
         text = json.dumps(content, ensure_ascii=False)
         cache.parent.mkdir(exist_ok=True)
-        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        # One temp file per process and thread, so two writers never share one.
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(text, "utf-8")
         os.replace(tmp, cache)  # atomic: a concurrent reader sees old or new, never half
     except (OSError, TypeError, ValueError):
