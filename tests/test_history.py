@@ -865,3 +865,37 @@ def test_record_upload_killed_mid_transaction_leaves_no_half_upload(tmp_path, db
     with open_history(db_path) as h:
         result = h.record_upload(upload("big"), failures(range(3)))
         assert (result.already_recorded, result.new_events) == (False, 3)
+
+
+BIG = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_history import connector_event, upload
+from bot.history import open_history
+
+events = [connector_event(r, r / 600) for r in range(150_000)]
+open_history(sys.argv[1]).record_upload(upload("big"), events)
+print("committed", flush=True)
+"""
+
+
+def test_record_upload_killed_while_writing_a_large_file_leaves_no_half_upload(tmp_path, db_path):
+    """No pause this time: kill once the transaction has written megabytes to the WAL."""
+    open_history(db_path).close()
+    script = tmp_path / "big.py"
+    script.write_text(BIG.format(tests=str(REPO / "tests")))
+    wal = Path(f"{db_path}-wal")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(db_path)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not (wal.exists() and wal.stat().st_size > 2_000_000):
+        assert proc.poll() is None, "the upload finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+
+    proc.kill()
+    out, _ = proc.communicate()
+
+    assert "committed" not in out
+    assert counts(db_path) == dict.fromkeys(counts(db_path), 0)
