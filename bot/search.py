@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -32,6 +33,7 @@ EXACT = 100.0
 FUZZY_NAME_CUTOFF = 82.0  # rapidfuzz ratio on squashed names; below this a name is not "meant"
 FREE_TEXT_CUTOFF = 0.22  # share of the question's weight an entry must cover
 TYPO_CUTOFF = 84.0  # a question word this close to a known word is that word
+PHRASE_BONUS = 0.5  # weight of the longest run of question words found in an entry's own text
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
 
 # --- text normalization -------------------------------------------------------
 
+_IDENTIFIER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9_]+|[a-z][A-Z][A-Za-z0-9_]*)\b")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORD = re.compile(r"[a-z0-9]+")
 _ID_WORDS = r"(?:event|evt|id|eventid|ev[eè]nement|évènement|événement|evenement)"
@@ -164,36 +167,34 @@ STOPWORDS = set(
 
 
 class _Index:
-    """Everything the ranking needs, computed once per catalogue."""
+    """Everything the ranking needs, built once per catalogue.
+
+    IDs and names are indexed at once (cheap); the free-text structures are
+    built on the first question, so `intune-bot lookup 20502` never pays for them.
+    """
 
     def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
         self.entries = catalogue.entries
         self.order = {e.id: i for i, e in enumerate(self.entries)}
         self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
-        self.concept = self._synonym_map(catalogue)
         self.names: dict[str, Entry] = {}
         for entry in self.entries:
             for name in (entry.name, *entry.aliases):
                 key = squash(name)
                 if key and key not in self.names and not key.isdigit():
                     self.names[key] = entry
-                from_codes = find_codes(name)
-                for code in from_codes:  # alias spellings such as 0x0FFFFFFFF
+                for code in find_codes(name):  # alias spellings such as 0x0FFFFFFFF
                     self.by_id.setdefault(code, entry)
         self.name_keys = list(self.names)
-        self.docs = [self._document(e) for e in self.entries]
-        n = len(self.docs)
-        df = Counter(term for doc in self.docs for term in doc)
-        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        self.vocabulary = sorted(self.idf)
-        self.avg_len = sum(sum(d.values()) for d in self.docs) / max(n, 1)
 
     # concepts
 
-    def _synonym_map(self, catalogue: Catalogue) -> dict[tuple[str, ...], str]:
-        """Stemmed phrase -> concept name (the group's first term)."""
+    @cached_property
+    def concept(self) -> dict[tuple[str, ...], str]:
+        """Stemmed phrase -> concept name (the synonym group's first term)."""
         mapping: dict[tuple[str, ...], str] = {}
-        for group in catalogue.synonyms:
+        for group in self.catalogue.synonyms:
             head = " ".join(stem(w) for w in fold(group[0]).split())
             for term in group:
                 words = tuple(stem(w) for w in fold(term).split())
@@ -203,42 +204,76 @@ class _Index:
         return mapping
 
     def concepts(self, text: str, correct_typos: bool = False) -> list[str]:
-        words = [w for w in fold(text).split() if w not in STOPWORDS]
-        stems = [stem(w) for w in words]
-        if correct_typos:
-            stems = [self._correct(s) for s in stems]
+        concept = self.concept
+        stems = [stem(w) for w in fold(text).split() if w not in STOPWORDS]
         out: list[str] = []
         i = 0
         while i < len(stems):
             for size in range(min(self.max_phrase, len(stems) - i), 0, -1):
-                concept = self.concept.get(tuple(stems[i : i + size]))
-                if concept:
-                    out.append(concept)
+                head = concept.get(tuple(stems[i : i + size]))
+                if head:
+                    out.append(head)
                     i += size
                     break
             else:
-                out.append(stems[i])
+                word = stems[i]
+                # Typos are corrected only for words no synonym group knows,
+                # so a real word ("émission") is never "corrected" into another.
+                if correct_typos:
+                    word = self._correct(word)
+                    word = concept.get((word,), word)
+                out.append(word)
                 i += 1
         return out
 
     def _correct(self, word: str) -> str:
         if len(word) < 4 or word in self.idf or word.isdigit():
             return word
-        best = process.extractOne(
-            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
-        )
+        best = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return best[0] if best else word
 
-    def _document(self, entry: Entry) -> Counter:
-        """Weighted bag of concepts: names count most, long descriptions least."""
-        doc: Counter = Counter()
-        fields = [
+    @cached_property
+    def _text_index(self) -> tuple[list[Counter], list[set[tuple[str, ...]]]]:
+        docs = [self._document(e) for e in self.entries]
+        phrases = [self._phrases(e) for e in self.entries]
+        return docs, phrases
+
+    @property
+    def docs(self) -> list[Counter]:
+        return self._text_index[0]
+
+    @property
+    def phrases(self) -> list[set[tuple[str, ...]]]:
+        return self._text_index[1]
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        n = len(self.docs)
+        df = Counter(term for doc in self.docs for term in doc)
+        return {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+
+    @cached_property
+    def vocabulary(self) -> list[str]:
+        words = set(self.idf)
+        words.update(w for key in self.concept for w in key)
+        return sorted(words)
+
+    @cached_property
+    def avg_len(self) -> float:
+        return sum(sum(d.values()) for d in self.docs) / max(len(self.docs), 1)
+
+    def _fields(self, entry: Entry) -> list[tuple[float, list[str]]]:
+        return [
             (3.0, [split_name(entry.name), *map(split_name, entry.aliases)]),
             (2.0, [*entry.keywords.en, *entry.keywords.fr]),
             (1.0, [entry.operation.replace("_", " ")]),
             (0.6, [entry.description.en, entry.description.fr, *entry.other_wordings]),
         ]
-        for weight, texts in fields:
+
+    def _document(self, entry: Entry) -> Counter:
+        """Weighted bag of concepts: names count most, long descriptions least."""
+        doc: Counter = Counter()
+        for weight, texts in self._fields(entry):
             seen: set[str] = set()
             for text in texts:
                 for c in self.concepts(text):
@@ -247,11 +282,25 @@ class _Index:
                         doc[c] += weight
         return doc
 
+    def _phrases(self, entry: Entry) -> set[tuple[str, ...]]:
+        """Every contiguous run (2+ concepts) of every name, keyword and sentence."""
+        runs: set[tuple[str, ...]] = set()
+        for _, texts in self._fields(entry):
+            for text in texts:
+                for sentence in re.split(r"[.;:!?]\s", text):
+                    seq = self.concepts(sentence)
+                    for i in range(len(seq)):
+                        for j in range(i + 2, min(len(seq), i + 8) + 1):
+                            runs.add(tuple(seq[i:j]))
+        return runs
+
     # tiers
 
     def by_name(self, query: str) -> list[tuple[Entry, float, bool]]:
         keys = {squash(query)}
-        keys.update(squash(tok) for tok in re.findall(r"[A-Za-z][\w-]{5,}", query))
+        # Inside a sentence only identifier-looking words (CRPVerifyMetric_Failure)
+        # are names; otherwise "succès" would be taken for the code named Success.
+        keys.update(squash(tok) for tok in _IDENTIFIER.findall(query))
         keys.discard("")
         found = [(self.names[k], EXACT, True) for k in keys if k in self.names]
         if found:
@@ -270,11 +319,15 @@ class _Index:
         concepts = [c for c in self.concepts(query, correct_typos=True) if c in self.idf]
         if not concepts:
             return []
-        q = Counter(concepts)
-        possible = sum(self.idf[c] * 3.0 for c in q)
         polarity = _polarity(concepts)
+        # Outcome words weigh the ranking below; as plain words they would make
+        # the generic "Success" code the answer to every "did X succeed".
+        scored = [c for c in concepts if c not in _POLARITY_CONCEPTS] or concepts
+        q = Counter(scored)
+        possible = sum(self.idf[c] * 3.0 for c in q)
+        runs = _runs(concepts)
         results = []
-        for entry, doc in zip(self.entries, self.docs, strict=True):
+        for entry, doc, phrases in zip(self.entries, self.docs, self.phrases, strict=True):
             length = sum(doc.values())
             score = 0.0
             for c in q:
@@ -286,9 +339,14 @@ class _Index:
                     score += self.idf[c] * min(norm, 3.0)
             if score <= 0:
                 continue
-            coverage = score / possible * _OUTCOME_WEIGHT[polarity].get(entry.outcome, 1.0)
+            coverage = score / possible
+            # Words in the entry's own order ("RPC server is unavailable") say
+            # more than the same words scattered: credit the longest shared run.
+            longest = max((len(r) for r in runs if r in phrases), default=0)
+            coverage += PHRASE_BONUS * longest / len(concepts)
+            coverage *= _OUTCOME_WEIGHT[polarity].get(entry.outcome, 1.0)
             if coverage >= FREE_TEXT_CUTOFF:
-                results.append((entry, min(90.0, 40.0 + 60.0 * coverage)))
+                results.append((entry, min(90.0, 40.0 + 40.0 * coverage)))
         return results
 
     def nearest(self, ident: str) -> list[tuple[Entry, float]]:
@@ -313,6 +371,12 @@ _OUTCOME_WEIGHT = {
 }
 
 
+def _runs(concepts: list[str]) -> list[tuple[str, ...]]:
+    """Every contiguous run of 2-8 concepts of the question."""
+    n = len(concepts)
+    return [tuple(concepts[i:j]) for i in range(n) for j in range(i + 2, min(n, i + 8) + 1)]
+
+
 def _polarity(concepts: list[str]) -> str:
     has_fail = any(c in _FAIL_CONCEPTS for c in concepts)
     has_success = any(c in _SUCCESS_CONCEPTS for c in concepts)
@@ -325,6 +389,7 @@ def _polarity(concepts: list[str]) -> str:
 
 _FAIL_CONCEPTS = {stem(w) for w in "fail failure failed error echec echoue erreur denied".split()}
 _SUCCESS_CONCEPTS = {stem(w) for w in "success successful succeeded reussi reussite".split()}
+_POLARITY_CONCEPTS = _FAIL_CONCEPTS | _SUCCESS_CONCEPTS
 
 
 def _named_ids(query: str) -> list[str]:
