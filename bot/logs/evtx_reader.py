@@ -7,8 +7,6 @@ gives it ("0x8080000000000000"), binary as upper-case hex, GUIDs as given.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import threading
@@ -211,13 +209,13 @@ def _user_data(data: dict) -> dict[str, str]:
 
 
 _NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML
 
 
 def read_python(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event]:
     from Evtx.Evtx import Evtx
 
-    _exact_filetimes()
+    _evtx_like_rendering()
     if scan.truncated_at is not None and scan.truncated_chunk is None:
         return  # no whole file header: nothing to read (the afterword says why)
     with Evtx(str(path)) as log:
@@ -247,21 +245,24 @@ def read_python(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event
                     state.problem(where, f"record list ends early: {type(err).__name__}")
                     break
                 try:
-                    yield _from_python_evtx(record.xml(), record.record_num())
+                    yield _from_python_evtx(record.xml(), record.record_num(), record.timestamp())
                 except Exception as err:  # python-evtx fails on many newer records
                     state.skipped += 1
                     state.problem(f"record {_safe_num(record)}", f"python-evtx could not render it: {type(err).__name__}")
 
 
-def _exact_filetimes() -> None:
-    """Make python-evtx convert FILETIMEs exactly, as evtx does.
+def _evtx_like_rendering() -> None:
+    """Make python-evtx spell typed values exactly as evtx does.
 
-    It goes through a float (`qword * 1e-7`), which is off by 1-3 µs on
-    current dates, so the two parsers would disagree on every timestamp.
+    python-evtx renders values to XML text, losing their types, so they cannot
+    be normalized afterwards (a string "0x00000400" and a HexInt32 look the
+    same). Its value nodes are only used by this fallback reader, so we give
+    them evtx's spelling once, at first use. It also converts FILETIMEs through
+    a float, 1-3 µs off, and drops empty items of string arrays.
     """
-    from Evtx import BinaryParser
+    from Evtx import BinaryParser, Nodes
 
-    if getattr(BinaryParser.parse_filetime, "_exact", False):
+    if getattr(BinaryParser, "_intune_triage_patched", False):
         return
 
     def parse_filetime(qword: int) -> datetime:
@@ -270,8 +271,29 @@ def _exact_filetimes() -> None:
         except OverflowError:
             return datetime.min
 
-    parse_filetime._exact = True  # type: ignore[attr-defined]
+    def iso(when: datetime) -> str:
+        return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def boolean(node) -> str:
+        value = node.int32()
+        return "true" if value == 1 else "false" if value == 0 else str(value)
+
+    def string_array(node) -> str:
+        items = node.binary().decode("utf-16-le", errors="replace").split("\x00")
+        if items and items[-1] == "":
+            items.pop()  # the terminating NUL
+        return "".join(f"<string>{item}</string>\n" for item in items)
+
     BinaryParser.parse_filetime = parse_filetime
+    Nodes.Hex32TypeNode.string = lambda node: f"0x{int.from_bytes(node.hex(), 'little'):x}"
+    Nodes.Hex64TypeNode.string = lambda node: f"0x{int.from_bytes(node.hex(), 'little'):x}"
+    Nodes.GuidTypeNode.string = lambda node: node.guid().upper()
+    Nodes.BooleanTypeNode.string = boolean
+    Nodes.BinaryTypeNode.string = lambda node: node.binary().hex().upper()
+    Nodes.FiletimeTypeNode.string = lambda node: iso(node.filetime())
+    Nodes.SystemtimeTypeNode.string = lambda node: iso(node.systemtime().replace(tzinfo=UTC))
+    Nodes.WstringArrayTypeNode.string = string_array
+    BinaryParser._intune_triage_patched = True
 
 
 def _safe_num(record: object) -> str:
@@ -281,9 +303,11 @@ def _safe_num(record: object) -> str:
         return "?"
 
 
-def _from_python_evtx(xml: str, record_id: int) -> Event:
+def _from_python_evtx(xml: str, record_id: int, written: datetime) -> Event:
+    # python-evtx already renders a raw control character as nothing; strip
+    # any other so the XML parser accepts the record.
     root = ET.fromstring(_CONTROL.sub("", xml))
-    event = event_from_element(root, record_id, binary_base64=True)
+    event = event_from_element(root, record_id, written)
     data = {}
     for key, value in event.data.items():
         if key.startswith("Data") and value.startswith("<string>"):
@@ -291,40 +315,19 @@ def _from_python_evtx(xml: str, record_id: int) -> Event:
             for item in _STRING_ITEM.findall(value):
                 data[f"Data{len(data) + 1}"] = item
         else:
-            data[key] = _python_value(value)
+            data[key] = value
     return replace(event, data=data)
 
 
 _STRING_ITEM = re.compile(r"<string>(.*?)</string>", re.S)
-_PADDED_HEX = re.compile(r"0x[0-9a-f]{8}|0x[0-9a-f]{16}")
-_BRACED_GUID = re.compile(r"\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}")
-_PY_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?(\+00:00)?")
-
-
-def _python_value(value: str) -> str:
-    """Spell python-evtx's typed values the way evtx does.
-
-    python-evtx loses the value types, so this goes by the exact shapes it
-    prints for them: zero-padded HexInt32/64, lower-case braced GUIDs,
-    True/False, "YYYY-MM-DD hh:mm:ss.ffffff+00:00" FILETIMEs.
-    """
-    if len(value) in (10, 18) and _PADDED_HEX.fullmatch(value):
-        return f"0x{int(value, 16):x}"
-    if len(value) == 38 and _BRACED_GUID.fullmatch(value):
-        return value[1:-1].upper()
-    if value == "True" or value == "False":
-        return value.lower()
-    if len(value) in (19, 25, 26, 32) and _PY_TIME.fullmatch(value):
-        # FILETIME (with +00:00) and SYSTEMTIME (without) values
-        when = datetime.fromisoformat(value)
-        return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value
-
-
 def event_from_element(
-    root: ET.Element, record_id: int | None = None, binary_base64: bool = False
+    root: ET.Element, record_id: int | None = None, written: datetime | None = None
 ) -> Event:
-    """Normalize one <Event> element (python-evtx output or an XML export)."""
+    """Normalize one <Event> element (python-evtx output or an XML export).
+
+    `written`: the record header's time, used (as evtx does) when a damaged
+    record has no TimeCreated.
+    """
     ns = _NS if root.tag.startswith("{") else ""
     system = root.find(f"{ns}System")
     if system is None:
@@ -341,13 +344,13 @@ def event_from_element(
     message = rendering.findtext(f"{ns}Message") if rendering is not None else None
     return Event(
         record_id=record_id,
-        time=parse_time(stamp) if stamp else _EPOCH,
+        time=parse_time(stamp) if stamp else (written or _EPOCH),
         event_id=int((get(f"{ns}EventID") or "").strip()),
         level=int(level) if level.isdigit() else None,
         provider=provider.get("Name", "") if provider is not None else "",
         channel=get(f"{ns}Channel") or "",
         computer=get(f"{ns}Computer") or "",
-        data=_data_from_element(root, ns, binary_base64),
+        data=_data_from_element(root, ns),
         message=message,
     )
 
@@ -361,7 +364,7 @@ def parse_time(text: str) -> datetime:
     return when.astimezone(UTC)
 
 
-def _data_from_element(root: ET.Element, ns: str, binary_base64: bool) -> dict[str, str]:
+def _data_from_element(root: ET.Element, ns: str) -> dict[str, str]:
     out: dict[str, str] = {}
     event_data = root.find(f"{ns}EventData")
     if event_data is not None:
@@ -375,7 +378,7 @@ def _data_from_element(root: ET.Element, ns: str, binary_base64: bool) -> dict[s
                     unnamed += 1
                     name = f"Data{unnamed}"
             elif tag == "Binary":
-                name, text = tag, _binary_hex(text) if binary_base64 else text.upper()
+                name, text = tag, text.upper()  # hex, as evtx and Event Viewer write it
             else:
                 name = tag
             out[_unique(out, name)] = text
@@ -402,11 +405,3 @@ def _unique(out: dict, name: str) -> str:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
-
-
-def _binary_hex(text: str) -> str:
-    # python-evtx renders <Binary> as base64; evtx and Event Viewer as hex.
-    try:
-        return base64.b64decode(text.strip(), validate=True).hex().upper()
-    except (binascii.Error, ValueError):
-        return text
