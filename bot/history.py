@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import string
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -476,11 +477,11 @@ class History:
             self.conn.execute(
                 "UPDATE uploads SET new_events = ? WHERE id = ?", (new_events, upload_id)
             )
-            per_server: dict[str, int] = defaultdict(int)  # casefolded name -> events
-            shown: dict[str, str] = {}  # casefolded name -> the name as first written
+            per_server: dict[str, int] = defaultdict(int)  # folded name -> events
+            shown: dict[str, str] = {}  # folded name -> the name as first written
             for row in rows:
-                per_server[row[0].casefold()] += 1
-                shown.setdefault(row[0].casefold(), row[0])
+                per_server[_fold(row[0])] += 1
+                shown.setdefault(_fold(row[0]), row[0])
             self.conn.executemany(
                 "INSERT INTO upload_servers (upload_id, server_id, events) VALUES (?, ?, ?)",
                 [(upload_id, server_ids[s], n) for s, n in per_server.items()],
@@ -552,11 +553,11 @@ class History:
         return int(cursor.lastrowid or 0)
 
     def _ensure_servers(self, rows: list[tuple[Any, ...]]) -> dict[str, int]:
-        """Server name (casefolded) -> id, creating servers and widening their seen range."""
+        """Server name (folded) -> id, creating servers and widening their seen range."""
         spans: dict[str, tuple[str, str, str]] = {}
         for row in rows:
             name, time = row[0], row[3]
-            folded = name.casefold()
+            folded = _fold(name)
             if folded in spans:
                 shown, first, last = spans[folded]
                 spans[folded] = (shown, min(first, time), max(last, time))
@@ -603,7 +604,7 @@ class History:
             """INSERT OR IGNORE INTO events (server_id, upload_id, log_id, record_key, time,
                    event_id, outcome, code, device, user, ca, template)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            ((server_ids[r[0].casefold()], upload_id, log_ids[r[1]], *r[2:]) for r in rows),
+            ((server_ids[_fold(r[0])], upload_id, log_ids[r[1]], *r[2:]) for r in rows),
         )
         # New rows get ids above the old maximum (we hold the write lock), and records
         # already stored were ignored: so these are exactly the failures new to the store.
@@ -1093,6 +1094,15 @@ def _event_rows(events: Iterable[ConnectorEvent]) -> tuple[list[tuple[Any, ...]]
             )
         )
     return rows, names
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _fold(name: str) -> str:
+    """A server name as SQLite's NOCASE compares it (ASCII letters only), so that the
+    names grouped here are exactly the ones the UNIQUE column treats as one."""
+    return name.translate(_ASCII_LOWER)
 
 
 def _plain(problem: Any) -> Any:
