@@ -315,6 +315,28 @@ class _Index:
                 out.append((self.names[name], score * 0.95, False))
         return out
 
+    @cached_property
+    def postings(self) -> dict[str, list[tuple[int, float]]]:
+        """concept -> [(entry index, its BM25 contribution)], so a question
+        only touches the entries that share one of its concepts."""
+        post: dict[str, list[tuple[int, float]]] = {}
+        for i, doc in enumerate(self.docs):
+            length = sum(doc.values())
+            for c, tf in doc.items():
+                # BM25 saturation, so one concept repeated in every field
+                # cannot outweigh two different concepts.
+                norm = tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / self.avg_len))
+                post.setdefault(c, []).append((i, self.idf[c] * min(norm, 3.0)))
+        return post
+
+    @cached_property
+    def run_owners(self) -> dict[tuple[str, ...], list[int]]:
+        owners: dict[tuple[str, ...], list[int]] = {}
+        for i, runs in enumerate(self.phrases):
+            for run in runs:
+                owners.setdefault(run, []).append(i)
+        return owners
+
     def free_text(self, query: str) -> list[tuple[Entry, float]]:
         concepts = [c for c in self.concepts(query, correct_typos=True) if c in self.idf]
         if not concepts:
@@ -322,29 +344,25 @@ class _Index:
         polarity = _polarity(concepts)
         # Outcome words weigh the ranking below; as plain words they would make
         # the generic "Success" code the answer to every "did X succeed".
-        scored = [c for c in concepts if c not in _POLARITY_CONCEPTS] or concepts
-        q = Counter(scored)
-        possible = sum(self.idf[c] * 3.0 for c in q)
-        runs = _runs(concepts)
+        scored = set(c for c in concepts if c not in _POLARITY_CONCEPTS) or set(concepts)
+        possible = sum(self.idf[c] * 3.0 for c in scored)
+        scores: dict[int, float] = {}
+        for c in scored:
+            for i, contribution in self.postings.get(c, ()):
+                scores[i] = scores.get(i, 0.0) + contribution
+        # Words in the entry's own order ("RPC server is unavailable") say more
+        # than the same words scattered: credit the longest shared run.
+        longest: dict[int, int] = {}
+        for run in _runs(concepts):
+            for i in self.run_owners.get(run, ()):
+                if len(run) > longest.get(i, 0):
+                    longest[i] = len(run)
+        weights = _OUTCOME_WEIGHT[polarity]
         results = []
-        for entry, doc, phrases in zip(self.entries, self.docs, self.phrases, strict=True):
-            length = sum(doc.values())
-            score = 0.0
-            for c in q:
-                tf = doc.get(c)
-                if tf:
-                    # BM25 saturation, so one concept repeated in every field
-                    # cannot outweigh two different concepts.
-                    norm = tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / self.avg_len))
-                    score += self.idf[c] * min(norm, 3.0)
-            if score <= 0:
-                continue
-            coverage = score / possible
-            # Words in the entry's own order ("RPC server is unavailable") say
-            # more than the same words scattered: credit the longest shared run.
-            longest = max((len(r) for r in runs if r in phrases), default=0)
-            coverage += PHRASE_BONUS * longest / len(concepts)
-            coverage *= _OUTCOME_WEIGHT[polarity].get(entry.outcome, 1.0)
+        for i, score in scores.items():
+            entry = self.entries[i]
+            coverage = score / possible + PHRASE_BONUS * longest.get(i, 0) / len(concepts)
+            coverage *= weights.get(entry.outcome, 1.0)
             if coverage >= FREE_TEXT_CUTOFF:
                 results.append((entry, min(90.0, 40.0 + 40.0 * coverage)))
         return results
