@@ -53,6 +53,7 @@ class FakeFile:
     content: bytes | Path
     content_type: str = "application/octet-stream"
     always_html: bool = False  # like a token without files:read
+    redirect_to: str | None = None  # answer the download with a 302 to this URL
 
 
 class FakeSlack:
@@ -177,6 +178,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             file = fake.files.get(file_id)
             if file is None:
                 return self._send(404, b"not found", "text/plain")
+            if file.redirect_to:
+                return self._send(302, b"", "text/plain", headers={"Location": file.redirect_to})
             if auth != f"Bearer {TOKEN}" or file.always_html:
                 return self._send(200, LOGIN_PAGE, "text/html; charset=utf-8")
             if isinstance(file.content, bytes):

@@ -128,6 +128,22 @@ def test_token_never_goes_to_another_host(slack, fake_slack):
         foreign.close()
 
 
+def test_a_redirect_to_another_host_does_not_carry_the_token(slack, fake_slack):
+    foreign = FakeSlack()
+    try:
+        elsewhere = foreign.add_file("F9", "Application.evtx", EVTX.read_bytes())
+        file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
+        fake_slack.files["F1"].redirect_to = elsewhere["url_private_download"]
+        share(slack, file)
+        post = fake_slack.wait_for("chat.update")[-1]
+        (followed,) = foreign.calls
+        assert followed.method == "files.download" and followed.auth is None
+        assert "login page" in post["text"]  # what a file host says to a request without a token
+        assert fake_slack.calls_to("files.download")[0].auth == "Bearer xoxb-test"
+    finally:
+        foreign.close()
+
+
 def test_too_large_is_refused_before_download(slack, fake_slack):
     file = fake_slack.add_file("F1", "huge.evtx", EVTX.read_bytes())
     file["size"] = 300 * 1024 * 1024
