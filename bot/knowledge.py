@@ -176,11 +176,14 @@ class Catalogue:
 
         `source` narrows it to one writer: a family (legacy, current, ndes,
         ca) or a provider name. DCOM also writes an event 10010, so callers
-        reading real logs should always pass it.
+        reading real logs should always pass it. The legacy connector's
+        provider name is not documented: pass the family for those.
         """
         entry = self._by_id.get(str(event_id).strip())
-        if entry is None or entry.kind != "event" or source is None:
-            return entry if entry is not None and entry.kind == "event" else None
+        if entry is None or entry.kind != "event":
+            return None
+        if source is None:
+            return entry
         wanted = source.strip().lower()
         if wanted in FAMILIES:
             return entry if entry.family == wanted else None
