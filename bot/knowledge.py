@@ -239,8 +239,9 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
 # tomllib is pure Python: parsing the catalogue costs ~25 ms, a third of the
 # CLI's cold-start budget. The parsed tables are kept as JSON (C-parsed, ~2 ms)
 # in __pycache__ beside the files, keyed by a checksum of their bytes, so an
-# edit is always seen. JSON, not pickle: loading it can never run code. The
-# cache holds only parsed TOML; validation still runs on every load.
+# edit is always seen. JSON, not pickle: loading it can never run code, and
+# whoever can write the cache can write the TOML beside it anyway. The cache
+# holds only parsed TOML; validation still runs on every load.
 
 _CACHE_FORMAT = 1
 
@@ -288,21 +289,11 @@ def _write_cache(cache: Path, content: dict) -> None:
 
 # --- reading one entry -----------------------------------------------------------
 
-_REQUIRED = {
-    "kind",
-    "id",
-    "name",
-    "generation",
-    "log",
-    "outcome",
-    "operation",
-    "description",
-    "doc",
-}
-_OPTIONAL = {
-    "provider", "other_wordings", "related", "causes", "fixes", "aliases", "note",
-    "keywords", "fr_official", "name_fr", "noise",
-}  # fmt: skip
+_REQUIRED = frozenset("kind id name generation log outcome operation description doc".split())
+_OPTIONAL = frozenset(
+    """provider other_wordings related causes fixes aliases note keywords fr_official
+    name_fr noise""".split()
+)
 
 
 def _entry(raw: Any, where: str) -> Entry:
