@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from bot.cli_history import db_option
 from bot.cli_history import register as register_history
 
 
@@ -65,7 +66,16 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
     help="EVTX reader: the Rust-backed `evtx` (auto) or pure-Python python-evtx.",
 )
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
-def summarize(file: str, as_json: bool, parser: str, lang: str) -> None:
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Also add the events to the incident history and say which incidents are new, "
+    "ongoing or reopened (off by default: looking at a file changes nothing).",
+)
+@db_option
+def summarize(
+    file: str, as_json: bool, parser: str, lang: str, record: bool, db_path: str | None
+) -> None:
     """Summarize the connector failures in an event log export.
 
     FILE is an .evtx, an Event Viewer XML / CSV / TXT export or a PowerShell
@@ -91,20 +101,46 @@ def summarize(file: str, as_json: bool, parser: str, lang: str) -> None:
                 length=max(size // 500, 1), label="reading", file=sys.stderr
             ) as bar:
                 summary = summarize_file(
-                    file, parser=parser, progress=lambda n: bar.update(n - bar.pos)
+                    file,
+                    parser=parser,
+                    keep_events=record,
+                    progress=lambda n: bar.update(n - bar.pos),
                 )
         else:
-            summary = summarize_file(file, parser=parser)
+            summary = summarize_file(file, parser=parser, keep_events=record)
     except NotAnEventLog as err:
         raise click.ClickException(str(err)) from None
     except OSError as err:
         raise click.ClickException(f"cannot read {file}: {err.strerror or err}") from None
+    data = summary.to_dict()
+    ingest = _record(file, summary, db_path) if record else None
     if as_json:
-        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+        if ingest is not None:
+            data["history"] = ingest.to_dict()
+        click.echo(json.dumps(data, ensure_ascii=False))
     else:
         from bot.textfmt import format_summary
 
         click.echo(format_summary(summary, lang))
+        if ingest is not None:
+            from bot.cli_history import format_ingest
+
+            click.echo("\n" + format_ingest(ingest))
+
+
+def _record(file: str, summary, db_path: str | None):
+    """Add a summary's connector events to the history; one line on failure."""
+    import getpass
+
+    from bot.cli_history import opened
+    from bot.history import UploadInfo
+
+    upload = UploadInfo.from_file(
+        file, summary.format, source="cli", user=getpass.getuser(),
+        records=summary.records, problems=summary.problems,
+    )  # fmt: skip
+    with opened(db_path) as history:
+        return history.record_upload(upload, summary.events)
 
 
 @cli.command()

@@ -225,7 +225,7 @@ class Summarizer:
             connector_events=self.connector_events,
             first=self.first,
             last=self.last,
-            servers=sorted(self.computers),
+            servers=sorted(c for c in self.computers if c),  # CSV exports carry no computer
             failures=[g for g in by_count if g.outcome == "failure"],
             warnings=[g for g in by_count if g.outcome == "warning"],
             retries=[g for g in by_count if g.outcome == "retry"],

@@ -87,7 +87,9 @@ def test_install_time_event_1000_is_noise():
 
 
 def test_other_sources_are_not_connector_events():
-    e = event(7036, {"param1": "Print Spooler"}, provider="Service Control Manager", channel="System")
+    e = event(
+        7036, {"param1": "Print Spooler"}, provider="Service Control Manager", channel="System"
+    )
     assert classify(e, default_catalogue()) is None
 
 

@@ -16,7 +16,9 @@ def all_commands(group=cli, prefix=()):
             yield from all_commands(command, (*prefix, name))
 
 
-@pytest.mark.parametrize("path,command", list(all_commands()), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+@pytest.mark.parametrize(
+    "path,command", list(all_commands()), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
 def test_every_command_has_help_with_an_example(path, command):
     assert command.help, f"{' '.join(path)} has no help"
     assert "Example" in command.help, f"{' '.join(path)} help has no example"

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_readme_test_command_is_what_ci_runs():
     readme = (ROOT / "README.md").read_text("utf-8")
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
-    command = re.search(r"^python3 -m venv .* pytest$", ci, re.M)
+    command = re.search(r"^python3 -m venv .*pytest$", ci, re.M)
     assert command, ".ci/run has no test command line"
     assert command.group(0) in readme
 
