@@ -99,7 +99,7 @@ def classify(event: Event, catalogue: Catalogue) -> ConnectorEvent | None:
     fields = extract_fields(event)
     code = fields.get("code")
     outcome = entry.outcome if entry else _outcome_from_level(event.level)
-    noise = _noise(entry, family, event, code)
+    noise = _noise(catalogue, entry, family, event, code)
     if noise:
         outcome = "noise"
     return ConnectorEvent(
@@ -199,11 +199,21 @@ def _outcome_from_level(level: int | None) -> str:
     return "info"
 
 
-def _noise(entry: Entry | None, family: str, event: Event, code: str | None) -> str | None:
-    """Known benign events: say why instead of reporting a failure."""
-    text = " ".join([event.message or "", *event.data.values()]).lower()
-    if family == CURRENT and event.event_id == 1000 and "cannot be found" in text:
-        return "message DLL not registered while the connector installs or upgrades; benign"
-    if family == NDES and (code == "0x8009310B" or "0x8009310b" in text):
-        return "expected after running Validate-NDESUrl.ps1 (Microsoft's URL test); benign"
+def _noise(
+    catalogue: Catalogue, entry: Entry | None, family: str, event: Event, code: str | None
+) -> str | None:
+    """Known benign events (rules in the catalogue): say why instead of reporting a failure.
+
+    A rule sits on the event's entry (event 1000 "cannot be found") or on the
+    code's entry (0x8009310B after Microsoft's NDES URL test, an event with no
+    documented ID).
+    """
+    code_entry = catalogue.get(code) if code else None
+    if not ((entry and entry.noise) or (code_entry and code_entry.noise)):
+        return None
+    text = " ".join([event.message or "", *event.data.values()])
+    for source in (entry, code_entry):
+        rule = source.noise_reason(text) if source else None
+        if rule:
+            return rule.reason.en
     return None
