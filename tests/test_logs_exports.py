@@ -267,3 +267,27 @@ def test_evtx_from_the_writer_reads_back(tmp_path):
     (e,) = list(open_log(tmp_path / "w.evtx"))
     assert e.data == {"Data1": "0x00000400", "Data2": "<!channel> & 'x'"}
     assert e.event_id == 20102 and e.level == 2 and e.time == T_FAIL
+
+
+@pytest.mark.parametrize("name", ["eventviewer_en.csv", "eventviewer_fr.txt", "powershell_export.csv"])
+def test_truncated_text_exports_never_pass_a_cut_event_off_as_whole(tmp_path, name):
+    whole = (EXPORTS / name).read_bytes()
+    pristine = list(open_log(EXPORTS / name))
+    step = 2 if name.endswith(".txt") else 1  # UTF-16: cut between characters
+    for cut in range(60, len(whole) - 1, 7 * step):
+        path = tmp_path / name
+        path.write_bytes(whole[:cut])
+        try:
+            log = open_log(path)
+        except NotAnEventLog:
+            continue
+        events = list(log)
+        if any(e not in pristine for e in events):
+            assert log.problems, cut
+
+
+def test_odd_text_gets_a_one_line_refusal(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(b'#TYPE x\r\n"a,b\r\n')
+    with pytest.raises(NotAnEventLog):
+        open_log(path)

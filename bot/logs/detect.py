@@ -68,7 +68,12 @@ def sniff(path: str | Path) -> Sniffed:
     encoding, text = _decode(head)
     if text is None:
         raise NotAnEventLog(f"{name} is binary data, not an event log export")
-    return _sniff_text(name, text, encoding)
+    try:
+        return _sniff_text(name, text, encoding)
+    except NotAnEventLog:
+        raise
+    except Exception:  # odd text must still get a one-line answer, never a traceback
+        raise NotAnEventLog(f"{name} is text in no event log export format we know") from None
 
 
 def _decode(head: bytes) -> tuple[str, str | None]:
@@ -133,7 +138,7 @@ def _looks_like_table(lines: list[str]) -> bool:
     for delimiter in (",", "\t", ";"):
         rows = list(csv.reader(lines, delimiter=delimiter))
         width = len(rows[0])
-        if width >= 2 and len(rows[1]) == width and all(len(c) < 40 for c in rows[0]):
+        if len(rows) >= 2 and width >= 2 and len(rows[1]) == width and all(len(c) < 40 for c in rows[0]):
             return True
     return False
 

@@ -120,8 +120,35 @@ def _warning_to_problem(w: warnings.WarningMessage, state: ReadState, used_chunk
     state.problem(where, reason)
 
 
+def _fast_event_constructor():
+    """Event(...) without the frozen dataclass __init__, at half its cost.
+
+    A frozen dataclass sets each field through object.__setattr__; with slots
+    we can call the slot descriptors directly. Same object, same equality.
+    This runs once per record, so it is worth ~1 µs of the ~6 µs budget.
+    """
+    fields = ("record_id", "time", "event_id", "level", "provider", "channel", "computer", "data", "message")
+    setters = [getattr(Event, name).__set__ for name in fields]
+    r, t, e, lv, p, ch, co, d, m = setters
+    new = object.__new__
+
+    def make(record_id, time, event_id, level, provider, channel, computer, data, message=None):
+        ev = new(Event)
+        r(ev, record_id), t(ev, time), e(ev, event_id), lv(ev, level), p(ev, provider)
+        ch(ev, channel), co(ev, computer), d(ev, data), m(ev, message)
+        return ev
+
+    return make
+
+
+_new_event = _fast_event_constructor()
+# json.loads minus two Python frames and two whitespace regex matches per
+# record: evtx's JSON always starts with "{".
+_scan_json = json.JSONDecoder().scan_once
+
+
 def _from_json(rec: dict) -> Event:
-    event = json.loads(rec["data"])["Event"]
+    event = _scan_json(rec["data"], 0)[0]["Event"]
     system = event["System"]
     event_id = system.get("EventID")
     if type(event_id) is dict:
@@ -140,15 +167,15 @@ def _from_json(rec: dict) -> Event:
         data = _user_data(data) if data else {}
     else:
         data = _event_data(data)
-    return Event(
-        record_id=rec["event_record_id"],
-        time=when,
-        event_id=int(event_id),
-        level=None if level is None else int(level),
-        provider=provider,
-        channel=system.get("Channel") or "",
-        computer=system.get("Computer") or "",
-        data=data,
+    return _new_event(
+        rec["event_record_id"],
+        when,
+        int(event_id),
+        None if level is None else int(level),
+        provider,
+        system.get("Channel") or "",
+        system.get("Computer") or "",
+        data,
     )
 
 

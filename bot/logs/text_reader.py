@@ -39,7 +39,9 @@ def read_table(path: Path, sniffed: Sniffed, state: ReadState, notes: list[str] 
         lines = _bounded_lines(f, state)
         for _ in range(sniffed.skip_lines + 1):  # #TYPE line, header
             next(lines, None)
-        reader = csv.reader(lines, delimiter=sniffed.delimiter)
+        # strict: a file cut inside a quoted message raises instead of passing
+        # the partial text off as the whole message.
+        reader = csv.reader(lines, delimiter=sniffed.delimiter, strict=True)
         head: list[tuple[int, list[str]]] = []
         rows = _rows(reader, state, first_line=sniffed.skip_lines + 1)
         for item in rows:  # a bounded look-ahead decides the date order
@@ -75,6 +77,10 @@ def _bounded_lines(f, state: ReadState) -> Iterator[str]:
             state.problem(f"line {number}", "the line is longer than 1 MB: skipped")
             yield "\n"
             continue
+        if not line.endswith("\n"):
+            # A short line without a break is the last one. Event Viewer and
+            # Export-Csv end every row with CRLF: the file was cut, maybe mid-row.
+            state.problem(f"line {number}", "the file ends in the middle of a line: it looks cut off, the last event may be incomplete")
         yield line
 
 
