@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -27,24 +28,36 @@ QUIT = {"quit", "exit", "q", ":q", "bye"}
 PROMPT = "intune> "
 
 
-def run_local(stdin: TextIO, stdout: TextIO, settings: Settings) -> int:
-    """Answer one line at a time until `quit` or end of input; always exits 0."""
-    interactive = stdin.isatty()
+def run_local(stdin: TextIO | None, stdout: TextIO, settings: Settings) -> int:
+    """Answer one line at a time until `quit` or end of input; always exits 0.
+
+    A closed stdin (`<&-`, where Python sets sys.stdin to None) is an empty one.
+    """
     print(INTRO, file=stdout, flush=True)
+    if stdin is None:
+        return 0
+    interactive = stdin.isatty()
+    try:
+        for line in _lines(stdin, stdout if interactive else None):
+            if line.lower() in QUIT:
+                break
+            print(reply(line, settings), file=stdout, flush=True)
+            print(file=stdout, flush=True)
+    except BrokenPipeError:  # `intune-bot run < questions | head`: the reader left
+        return 0
+    return 0
+
+
+def _lines(stdin: TextIO, prompt_to: TextIO | None) -> Iterator[str]:
+    """Non-empty input lines, stripped; a prompt first when a person is typing."""
     while True:
-        if interactive:
-            print(PROMPT, end="", file=stdout, flush=True)
+        if prompt_to is not None:
+            print(PROMPT, end="", file=prompt_to, flush=True)
         line = stdin.readline()
         if not line:  # end of input (Ctrl-D, a closed pipe)
-            break
-        line = line.strip()
-        if not line:
-            continue
-        if line.lower() in QUIT:
-            break
-        print(reply(line, settings), file=stdout, flush=True)
-        print(file=stdout, flush=True)
-    return 0
+            return
+        if line.strip():
+            yield line.strip()
 
 
 def reply(line: str, settings: Settings) -> str:

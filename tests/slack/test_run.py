@@ -55,6 +55,14 @@ def test_local_mode_with_stdin_closed_exits_zero(local_env):
     assert "local mode" in done.stdout and done.stderr == ""
 
 
+def test_local_mode_with_stdin_file_descriptor_closed_exits_zero(local_env):
+    env = {**{k: v for k, v in os.environ.items() if k not in SLACK_VARS}, **local_env}
+    done = subprocess.run(f"{sys.executable} -m bot run <&-", shell=True, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "local mode" in done.stdout and done.stderr == ""
+
+
 @pytest.mark.parametrize(
     "env,args,names",
     [
