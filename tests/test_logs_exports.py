@@ -291,3 +291,21 @@ def test_odd_text_gets_a_one_line_refusal(tmp_path):
     path.write_bytes(b'#TYPE x\r\n"a,b\r\n')
     with pytest.raises(NotAnEventLog):
         open_log(path)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "txt", "csv-fr", "txt-fr"])
+def test_text_exports_of_a_scenario_match_its_evtx(tmp_path, fmt):
+    from tests.support.connector_logs import legacy_pkcs_ca_outage
+
+    legacy_pkcs_ca_outage(tmp_path / "a.evtx", shape="message")
+    truth = legacy_pkcs_ca_outage(tmp_path / "a.txt", shape="message", fmt=fmt, newest_first=True)
+    log = open_log(tmp_path / "a.txt")
+    assert log.format == fmt[:3]
+    from_text = list(log)
+    assert log.problems == []
+    from_evtx = list(open_log(tmp_path / "a.evtx"))
+    assert len(from_text) == len(from_evtx) == truth.records
+    from_text.reverse()  # Event Viewer writes newest first
+    for a, b in zip(from_evtx, from_text, strict=True):
+        assert (a.event_id, a.level, a.provider, a.time.replace(microsecond=0)) == (b.event_id, b.level, b.provider, b.time)
+        assert b.message and b.record_id is None and b.data == {}
