@@ -284,8 +284,11 @@ def summary(data: Mapping[str, Any], history: Mapping[str, Any] | None = None) -
     return message(fallback, blocks)
 
 
+CHECK_CAUSES, CHECK_FIXES = 3, 4  # "check first" is a short list; /intune CODE has the rest
+
+
 def _check_first(check: Mapping[str, Any] | None, lang: str = "en") -> list[dict]:
-    """The dominant failure's likely causes and fixes, from the catalogue."""
+    """The dominant failure's likely causes and first fixes, from the catalogue."""
     if not check or not (check.get("causes") or check.get("fixes")):
         return []
     labels = LABELS[lang]
@@ -294,13 +297,18 @@ def _check_first(check: Mapping[str, Any] | None, lang: str = "en") -> list[dict
         text = escape(a.get(lang) or a.get("en") or "")
         return f"{text} {labels['inferred']}" if a.get("inferred") else text
 
-    lines = [f"• {advice(a)}" for a in check.get("causes") or ()]
-    if check.get("fixes"):
+    causes, fixes = list(check.get("causes") or ()), list(check.get("fixes") or ())
+    lines = [f"• {advice(a)}" for a in causes[:CHECK_CAUSES]]
+    if fixes:
         lines.append(f"*{labels['fix']}*")
-        lines += [f"{i}. {advice(a)}" for i, a in enumerate(check["fixes"], 1)]
-    blocks = [list_section(f"*Check first*: {labels['cause'].lower()}", lines)]
-    if check.get("doc"):
-        blocks.append(context(f"<{_url(check['doc'])}|{labels['doc']}>"))
+        lines += [f"{i}. {advice(a)}" for i, a in enumerate(fixes[:CHECK_FIXES], 1)]
+    ident = check.get("code") or check.get("event_id")
+    tail = [f"<{_url(check['doc'])}|{labels['doc']}>"] if check.get("doc") else []
+    if ident and (len(causes) > CHECK_CAUSES or len(fixes) > CHECK_FIXES):
+        tail.append(f"all causes and fixes: `/intune {escape(ident)}`")
+    blocks = [list_section("*Check first*", lines)]
+    if tail:
+        blocks.append(context(" · ".join(tail)))
     return blocks
 
 
@@ -320,15 +328,15 @@ def _failure_line(f: Mapping[str, Any]) -> str:
     return f"• *{int(f.get('count', 0)):,}* × {_failure_name(f)}  _{when}_"
 
 
-AFFECTED = (("servers", "Servers"), ("devices", "Devices"), ("cas", "CAs"),
-            ("templates", "Templates"), ("users", "Users"))  # fmt: skip
-EXAMPLES = 8
+# (key, label, examples shown): device and user IDs are long GUIDs, a few say enough.
+AFFECTED = (("servers", "Servers", 8), ("cas", "CAs", 8), ("templates", "Templates", 8),
+            ("devices", "Devices", 3), ("users", "Users", 3))  # fmt: skip
 
 
 def _affected(failures: Sequence[Mapping[str, Any]]) -> str:
     """Who the failures hit, across all of them: a few examples and how many in all."""
     lines = []
-    for key, label in AFFECTED:
+    for key, label, examples in AFFECTED:
         seen: dict[str, None] = {}
         counted = 0
         for f in failures:
@@ -345,8 +353,8 @@ def _affected(failures: Sequence[Mapping[str, Any]]) -> str:
         if seen:
             values = list(seen)
             total = max(len(values), counted)
-            shown = ", ".join(code(v) for v in values[:EXAMPLES])
-            lines.append(f"{label} ({total:,}): {shown}{_more(total, min(len(values), EXAMPLES))}")
+            shown = ", ".join(code(v) for v in values[:examples])
+            lines.append(f"{label} ({total:,}): {shown}{_more(total, min(len(values), examples))}")
     return "*Affected*\n" + "\n".join(lines) if lines else ""
 
 
