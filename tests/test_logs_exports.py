@@ -309,3 +309,31 @@ def test_text_exports_of_a_scenario_match_its_evtx(tmp_path, fmt):
     for a, b in zip(from_evtx, from_text, strict=True):
         assert (a.event_id, a.level, a.provider, a.time.replace(microsecond=0)) == (b.event_id, b.level, b.provider, b.time)
         assert b.message and b.record_id is None and b.data == {}
+
+
+def test_powershell_select_object_subset(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        '"TimeCreated","Id","LevelDisplayName","Message"\r\n'
+        '"11/20/2026 2:05:11 PM","1001","Error","PKCS request failed. HResult: 0x800706BA"\r\n',
+        encoding="utf-8",
+    )
+    (e,) = list(open_log(path))
+    assert (e.event_id, e.level, e.time, e.provider) == (1001, 2, T_FAIL, "")
+
+
+def test_get_eventlog_export_csv(tmp_path):
+    # Windows PowerShell's classic Get-EventLog -LogName Application | Export-Csv
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "#TYPE System.Diagnostics.EventLogEntry#Application/Microsoft Intune Connector/20102\r\n"
+        '"EventID","MachineName","Data","Index","Category","CategoryNumber","EntryType","Message","Source",'
+        '"ReplacementStrings","InstanceId","TimeGenerated","TimeWritten","UserName","Site","Container"\r\n'
+        '"20102","NDES01.contoso.com","System.Byte[]","5531","(0)","0","Error","Failed to issue a PKCS certificate.",'
+        '"Microsoft Intune Connector","System.String[]","20102","11/20/2026 2:05:11 PM","11/20/2026 2:05:11 PM",,,\r\n',
+        encoding="utf-8",
+    )
+    log = open_log(path)
+    (e,) = list(log)
+    assert log.sniffed.flavor == "powershell"
+    assert (e.event_id, e.level, e.record_id, e.computer, e.provider) == (20102, 2, 5531, "NDES01.contoso.com", "Microsoft Intune Connector")

@@ -22,18 +22,23 @@ EVENT_VIEWER: dict[str, tuple[str, str]] = {
     "catégorie de la tâche": ("task", "fr"),
 }
 
-# PowerShell EventLogRecord properties we use -> canonical name
+# PowerShell properties we use -> canonical name: Get-WinEvent's EventLogRecord,
+# and the older Get-EventLog's EventLogEntry (EventID, EntryType, TimeGenerated...).
 POWERSHELL: dict[str, str] = {
     "message": "message",
     "id": "event_id",
+    "eventid": "event_id",
     "level": "level_number",
     "leveldisplayname": "level",
+    "entrytype": "level",
     "providername": "source",
+    "source": "source",
     "logname": "channel",
     "machinename": "computer",
     "timecreated": "time",
+    "timegenerated": "time",
     "recordid": "record_id",
-    "properties": "properties",
+    "index": "record_id",
 }
 
 # Level names as Event Viewer prints them -> numeric level
@@ -45,6 +50,7 @@ LEVELS: dict[str, int] = {
     "verbose": 5, "commentaires": 5, "détaillé": 5,
     "audit success": 0, "succès de l'audit": 0, "succès de l’audit": 0,
     "audit failure": 0, "échec de l'audit": 0, "échec de l’audit": 0,
+    "successaudit": 0, "failureaudit": 0,  # Get-EventLog's EntryType
 }  # fmt: skip
 
 REQUIRED = ("time", "event_id")
@@ -75,6 +81,8 @@ def match_header(cells: list[str]) -> tuple[str, str, dict[str, int]] | None:
         name = POWERSHELL.get(cell)
         if name and name not in columns:
             columns[name] = i
-    if all(k in columns for k in REQUIRED) and "source" in columns:
+    # `Select-Object TimeCreated, Id, Message | Export-Csv` is common: a time,
+    # an ID and one more event column are enough.
+    if all(k in columns for k in REQUIRED) and len(columns) >= 3:
         return "powershell", "", columns
     return None
