@@ -90,15 +90,32 @@ def family_of(event: Event) -> str | None:
     return None
 
 
-def classify(event: Event, catalogue: Catalogue) -> ConnectorEvent | None:
-    """The connector view of one event; None when no connector source wrote it."""
+def recognize(event: Event, catalogue: Catalogue) -> tuple[str, Entry | None, str] | None:
+    """(family, catalogue entry, outcome) of a connector event; None for any other event."""
     family = family_of(event)
     if family is None:
         return None
-    entry = catalogue.event(event.event_id, family)
-    fields = extract_fields(event)
+    key = (id(catalogue), event.event_id, family)
+    try:
+        entry = _ENTRY_OF[key]
+    except KeyError:  # a log has few distinct IDs: look each up once
+        entry = _ENTRY_OF[key] = catalogue.event(event.event_id, family)
+    return family, entry, (entry.outcome if entry else _outcome_from_level(event.level))
+
+
+_ENTRY_OF: dict[tuple[int, int, str], Entry | None] = {}
+
+
+def classify(event: Event, catalogue: Catalogue) -> ConnectorEvent | None:
+    """The connector view of one event; None when no connector source wrote it."""
+    recognized = recognize(event, catalogue)
+    if recognized is None:
+        return None
+    family, entry, outcome = recognized
+    # Successes are most of a log and only their device matters (did a failed
+    # device succeed later?): read their named fields, skip the text search.
+    fields = extract_fields(event, thorough=outcome not in ("success", "info"))
     code = fields.get("code")
-    outcome = entry.outcome if entry else _outcome_from_level(event.level)
     noise = _noise(catalogue, entry, family, event, code)
     if noise:
         outcome = "noise"
@@ -119,45 +136,77 @@ def classify(event: Event, catalogue: Catalogue) -> ConnectorEvent | None:
     )
 
 
-def extract_fields(event: Event) -> dict[str, str]:
+def extract_fields(event: Event, thorough: bool = True) -> dict[str, str]:
     """device, user, ca, template, thumbprint, serial and code, where present.
 
     Named EventData fields win; labelled text in unnamed data or the rendered
     message fills the gaps; bare GUIDs, thumbprints and codes come last.
+    `thorough=False` stops after the named fields once the device is known.
     """
     found: dict[str, str] = {}
     free_text: list[str] = []
     for name, value in event.data.items():
         if not value:
             continue
-        field = _FIELD_OF_LABEL.get(_fold_label(name))
+        field = _field_of_name(name)
         cleaned = _clean(field, value) if field and field not in found else None
         if cleaned:
             found[field] = cleaned
         else:
             free_text.append(value)  # unnamed data, other fields, or a label with no usable value
+    if not thorough and "device" in found:
+        return found
     if event.message:
         free_text.append(event.message)
     for text in free_text:
+        if ":" not in text and "=" not in text:
+            continue  # no "Label: value" in it
         for field, value in _labelled(text):
             if field not in found:
                 cleaned = _clean(field, value)
                 if cleaned:
                     found[field] = cleaned
+    if not thorough:
+        return found
     if "code" not in found:
-        codes = [
-            c for text in [*event.data.values(), event.message or ""] for c in find_codes(text)
-        ]
+        codes = [c for text in free_text if _MAY_HOLD_CODE.search(text) for c in find_codes(text)]
         if codes:
             # A diagnostic code (0x4xx, 0x0) names the failure better than an HRESULT.
             found["code"] = next((c for c in codes if c.startswith("0x00000")), codes[0])
     if "thumbprint" not in found:
         for text in free_text:
-            m = _THUMBPRINT.search(text)
-            if m:
-                found["thumbprint"] = m.group(0).upper()
-                break
+            if len(text) >= 40:
+                m = _THUMBPRINT.search(text)
+                if m:
+                    found["thumbprint"] = m.group(0).upper()
+                    break
     return found
+
+
+def device_of(event: Event) -> str | None:
+    """Just the device ID: what a success needs, as cheaply as it can be had."""
+    for name, value in event.data.items():
+        if value and _field_of_name(name) == "device":
+            device = _clean("device", value)
+            if device:
+                return device
+    return extract_fields(event, thorough=False).get("device")
+
+
+# A code is written 0x…, as eight hex digits, or as a 9-10 digit decimal.
+_MAY_HOLD_CODE = re.compile(r"0[xX]|[0-9a-fA-F]{8}|\d{9}")
+_NAME_FIELDS: dict[str, str | None] = {}
+
+
+def _field_of_name(name: str) -> str | None:
+    """The field an EventData name fills, memoized: a log repeats a few names."""
+    try:
+        return _NAME_FIELDS[name]
+    except KeyError:
+        field = _FIELD_OF_LABEL.get(_fold_label(name))
+        if len(_NAME_FIELDS) < 10_000:  # a hostile file may invent names without end
+            _NAME_FIELDS[name] = field
+        return field
 
 
 def _labelled(text: str):
@@ -197,6 +246,11 @@ def _outcome_from_level(level: int | None) -> str:
     if level == 3:
         return "warning"
     return "info"
+
+
+def is_noise(entry: Entry, event: Event) -> bool:
+    """Does one of the entry's benign-noise rules match this event?"""
+    return entry.noise_reason(" ".join([event.message or "", *event.data.values()])) is not None
 
 
 def _noise(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.classify import ConnectorEvent, classify
+from bot.classify import ConnectorEvent, classify, device_of, is_noise, recognize
 from bot.knowledge import Advice, Catalogue, Entry, default_catalogue
 from bot.logs import Event, Problem
 
@@ -48,6 +48,8 @@ class Group:
     users: Counter = field(default_factory=Counter)
     cas: Counter = field(default_factory=Counter)
     templates: Counter = field(default_factory=Counter)
+    # Events per UTC hour (the timeline chart's series): bounded by hours x groups.
+    hours: Counter = field(default_factory=Counter, repr=False)
 
     def add(self, ce: ConnectorEvent) -> None:
         t = ce.event.time
@@ -167,9 +169,32 @@ class Summarizer:
             self.first = t
         if self.last is None or t > self.last:
             self.last = t
-        ce = classify(event, self.catalogue)
-        if ce is None:
+        recognized = recognize(event, self.catalogue)
+        if recognized is None:
             return
+        family, entry, outcome = recognized
+        if (
+            outcome in ("success", "info")
+            and entry is not None
+            and not self.keep_events
+            and not (entry.noise and is_noise(entry, event))
+        ):
+            # The common case, kept lean: a success needs only its device.
+            self.connector_events += 1
+            self.computers[event.computer] += 1
+            if outcome == "info":
+                return
+            self.ops[entry.operation]["success"] += 1
+            self.successes[entry.id] += 1
+            self._hour(t)[1] += 1
+            device = device_of(event)
+            if device:
+                key = (event.computer, entry.operation, device)
+                if t > self.last_success.get(key, _EPOCH):
+                    self.last_success[key] = t
+            return
+        ce = classify(event, self.catalogue)
+        assert ce is not None  # recognized above
         self.connector_events += 1
         self.computers[ce.server] += 1
         if self.keep_events:
@@ -181,7 +206,7 @@ class Summarizer:
             self.noise_reason[key] = ce.noise_reason or ""
             return
         self.ops[ce.operation][outcome] += 1
-        hour = self.hours[t.replace(minute=0, second=0, microsecond=0)]
+        hour = self._hour(t)
         device_key = (ce.server, ce.operation, ce.device_id) if ce.device_id else None
         if outcome == "success":
             self.successes[str(event.event_id)] += 1
@@ -195,6 +220,9 @@ class Summarizer:
                 hour[0] += 1
             if device_key:
                 self.pending.append((group, device_key, t))
+
+    def _hour(self, t: datetime) -> list[int]:
+        return self.hours[t.replace(minute=0, second=0, microsecond=0)]
 
     def _group(self, ce: ConnectorEvent) -> Group:
         key = (ce.outcome, str(ce.event.event_id), ce.code)
