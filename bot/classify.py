@@ -95,15 +95,15 @@ def recognize(event: Event, catalogue: Catalogue) -> tuple[str, Entry | None, st
     family = family_of(event)
     if family is None:
         return None
-    key = (id(catalogue), event.event_id, family)
+    # A log has few distinct IDs: look each up once, memoized on the catalogue
+    # itself so a memo can never outlive or mix up catalogues.
+    memo = vars(catalogue).setdefault("_classify_memo", {})
+    key = (event.event_id, family)
     try:
-        entry = _ENTRY_OF[key]
-    except KeyError:  # a log has few distinct IDs: look each up once
-        entry = _ENTRY_OF[key] = catalogue.event(event.event_id, family)
+        entry = memo[key]
+    except KeyError:
+        entry = memo[key] = catalogue.event(event.event_id, family)
     return family, entry, (entry.outcome if entry else _outcome_from_level(event.level))
-
-
-_ENTRY_OF: dict[tuple[int, int, str], Entry | None] = {}
 
 
 def classify(event: Event, catalogue: Catalogue) -> ConnectorEvent | None:
