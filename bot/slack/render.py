@@ -225,7 +225,12 @@ def crashed() -> Message:
     return plain(":warning: Something went wrong while handling this; it has been logged.")
 
 
-def summary(data: Mapping[str, Any], history: Mapping[str, Any] | None = None) -> Message:
+CHECKING_HISTORY = ":hourglass_flowing_sand: Checking the incident history…"
+
+
+def summary(
+    data: Mapping[str, Any], history: Mapping[str, Any] | None = None, *, pending: bool = False
+) -> Message:
     """The failure summary of one log, from `Summary.to_dict()` (the summarize --json contract).
 
     Most useful first: the dominant failure and what to check, then every failure
@@ -281,6 +286,8 @@ def summary(data: Mapping[str, Any], history: Mapping[str, Any] | None = None) -
         lines = history_lines(history)
         if lines:
             blocks.append(list_section("*History*", lines))
+    elif pending:  # the summary goes out first; the history follows in a second update
+        blocks.append(context(CHECKING_HISTORY))
     return message(fallback, blocks)
 
 

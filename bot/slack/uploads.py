@@ -130,8 +130,8 @@ def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Sett
     )
     data = summary.to_dict()
     data["file"] = name  # the temp file's name means nothing to the reader
-    changes = record(path, summary, settings, event, file, thread)
-    thread.say(render.summary(data, changes))
+    thread.say(render.summary(data, pending=True))  # readable now; recording takes a while
+    thread.say(render.summary(data, record(path, summary, settings, event, file, thread)))
 
 
 def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],

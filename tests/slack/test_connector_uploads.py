@@ -8,6 +8,9 @@ from datetime import timedelta
 import pytest
 from conftest import payload, texts
 from connector_log import START, write
+from test_uploads import still_working
+
+from bot.slack.render import CHECKING_HISTORY
 
 
 def share(slack, file, ts="1700000300.000300"):
@@ -24,7 +27,7 @@ def summary_for(fake_slack, thread_ts, timeout=20.0):
             if post.get("thread_ts") == thread_ts and post.reply.get("ts"):
                 ts = post.reply["ts"]
                 done = [u for u in fake_slack.calls_to("chat.update") if u["ts"] == ts]
-                if done and "Reading" not in done[-1]["text"]:
+                if done and not still_working(done[-1]):
                     return done[-1]
         time.sleep(0.05)
     raise AssertionError([(c.method, c.get("text")) for c in fake_slack.calls])
@@ -41,6 +44,8 @@ def test_connector_failures_are_summarized_in_the_thread(slack, fake_slack, tmp_
     assert "CONTOSO-CA" in shown and "IntuneWiFi" in shown and "4f1c2d3e-" in shown
     assert ":new: New: 20502 (0x00000410) on `NDES01.contoso.com`" in shown
     assert "2026-11-20 08:00" in shown
+    first = fake_slack.calls_to("chat.update")[-2]  # the summary went out before the history
+    assert first["text"] == summary["text"] and CHECKING_HISTORY in texts([first])
 
 
 def test_the_history_remembers_the_upload_and_its_thread(slack, fake_slack, settings, tmp_path):

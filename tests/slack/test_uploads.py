@@ -9,6 +9,8 @@ import pytest
 from conftest import payload, texts
 from fake_slack import FakeSlack
 
+from bot.slack.render import CHECKING_HISTORY
+
 DATA = Path(__file__).parent / "data"
 EVTX = DATA / "application.evtx"
 
@@ -23,12 +25,17 @@ def thread_posts(fake_slack, event):
     return [c for c in fake_slack.calls_to("chat.postMessage") if c.get("thread_ts") == event["ts"]]
 
 
+def still_working(update) -> bool:
+    """A "reading…" update, or the summary still waiting for its history section."""
+    return "Reading" in update["text"] or CHECKING_HISTORY in texts([update])
+
+
 def final_text(fake_slack, timeout=15.0):
     """The summary: the last chat.update of the "reading…" message."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         updates = fake_slack.calls_to("chat.update")
-        if updates and "Reading" not in updates[-1]["text"]:
+        if updates and not still_working(updates[-1]):
             return updates[-1]
         time.sleep(0.05)
     raise AssertionError(
