@@ -89,7 +89,10 @@ def scan(path: str | Path) -> ChunkScan:
                 if check_crc:
                     reason = _chunk_crc_problem(chunk)
                     if reason:
-                        result.bad_crc.append(BadChunk(index, offset, reason, first_id, last_id))
+                        # Record ids from a header that fails its own CRC mean nothing.
+                        trusted = not reason.startswith("chunk header")
+                        ids = (first_id, last_id) if trusted else (None, None)
+                        result.bad_crc.append(BadChunk(index, offset, reason, *ids))
                 if first_id <= last_id:
                     result.last_whole_record_id = last_id
             index += 1

@@ -136,15 +136,23 @@ class LogFile:
             )
         if scan.bad_crc:
             altered = self._count_unverified(deadline)
+            if altered == 0:
+                # Nothing we returned came from them: they were dropped whole.
+                # Name those evtx dropped without a warning (e.g. a zeroed chunk).
+                said = {p.where.split(" (")[0] for p in state.problems}
+                for bad in scan.bad_crc:
+                    if f"chunk {bad.index}" not in said:
+                        state.problem(bad.where(), f"{bad.reason}: no events could be read from it")
+                return
             names = ", ".join(b.where() for b in scan.bad_crc[:10])
             more = f" and {len(scan.bad_crc) - 10} more" if len(scan.bad_crc) > 10 else ""
             if altered is None:
-                count = "some events"
+                count = "some events come"
             else:
-                count = f"{altered} event{'s' if altered != 1 else ''}"
+                count = "1 event comes" if altered == 1 else f"{altered} events come"
             state.problem(
                 "checksums",
-                f"{count} come from chunks with bad checksums and may be altered: {names}{more}",
+                f"{count} from chunks with bad checksums and may be altered: {names}{more}",
             )
 
     def _count_unverified(self, deadline: float) -> int | None:
