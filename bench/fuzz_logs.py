@@ -8,7 +8,8 @@ header damage; on .evtx and on the XML / CSV / TXT exports) is read by
 limit. Prints counts of: clean results, partial results with problems, clean
 refusals (NotAnEventLog), crashes (an exception or a signal: must be 0), hangs
 over 10 s (must be 0), and silent alterations (an event that differs from the
-pristine file's, with no problem reported: must be 0 for .evtx, which has
+pristine file's, with no problem reported; silently lost: fewer .evtx events
+than the pristine file with no problem reported; both must be 0 for .evtx, which has
 checksums, and for truncations of any format; bit flips inside a CSV / TXT /
 XML export cannot be detected and are counted apart).
 """
@@ -217,6 +218,9 @@ def main() -> None:
             by_kind.setdefault(mutate.__name__, Counter())[outcome] += 1
             if outcome in ("crash", "hang"):
                 notes.append(f"{outcome}: {path.name} ({mutate.__name__}): {detail}")
+            if outcome == "clean" and name.endswith(".evtx") and n < len(pristine[name]):
+                counts["silently lost"] += 1
+                notes.append(f"silently lost: {path.name} ({mutate.__name__}): {len(pristine[name]) - n} events")
             if outcome == "clean" and altered:
                 if name.endswith(".evtx") or mutate is truncate:
                     counts["silently altered"] += 1
@@ -228,7 +232,8 @@ def main() -> None:
     total = sum(counts[k] for k in ("clean", "partial", "refused", "crash", "hang"))
     print(f"{total} variants of {len(samples)} files, parser={args.parser}, {time.monotonic() - started:.0f} s "
           f"(slowest variant {slowest:.2f} s)")  # fmt: skip
-    for key in ("clean", "partial", "refused", "crash", "hang", "silently altered", "altered text, no checksum"):
+    keys = ("clean", "partial", "refused", "crash", "hang", "silently altered", "silently lost", "altered text, no checksum")
+    for key in keys:
         print(f"  {key:18s} {counts[key]:5d}")
     print("  by mutation: " + "; ".join(f"{k}: {dict(v)}" for k, v in by_kind.items()))
     for line in notes[:20]:
