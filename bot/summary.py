@@ -58,6 +58,7 @@ class Group:
             self.first = t
         if self.last is None or t > self.last:
             self.last = t
+        self.hours[t.replace(minute=0, second=0, microsecond=0)] += 1
         self.servers[ce.server] += 1
         for counter, value in ((self.devices, ce.device_id), (self.users, ce.user_id),
                                (self.cas, ce.ca), (self.templates, ce.template)):  # fmt: skip
