@@ -114,3 +114,9 @@ def test_extension_does_not_matter(tmp_path):
     log = open_log(path)
     assert log.format == "evtx"
     assert sum(1 for _ in log) == 17
+
+
+def test_level_given_as_a_string_is_a_number():
+    # Defender's manifest gives Level as the string "4"
+    events = list(open_log(sample("normal__mitre__ID1151-Defender_health_status.evtx")))
+    assert {e.level for e in events} <= {1, 2, 3, 4} and events[0].event_id == 1151

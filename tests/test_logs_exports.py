@@ -337,3 +337,15 @@ def test_get_eventlog_export_csv(tmp_path):
     (e,) = list(log)
     assert log.sniffed.flavor == "powershell"
     assert (e.event_id, e.level, e.record_id, e.computer, e.provider) == (20102, 2, 5531, "NDES01.contoso.com", "Microsoft Intune Connector")
+
+
+def test_one_huge_xml_event_is_stopped(tmp_path):
+    path = tmp_path / "huge.xml"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("<Events><Event><System><EventID>1</EventID></System><EventData><Data>")
+        for _ in range(17):
+            f.write("A" * (1 << 20))
+        f.write("</Data></EventData></Event></Events>")
+    log = open_log(path)
+    assert list(log) == []
+    assert "larger than 16 MB" in log.problems[0].reason

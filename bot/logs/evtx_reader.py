@@ -171,12 +171,18 @@ def _from_json(rec: dict) -> Event:
         rec["event_record_id"],
         when,
         int(event_id),
-        None if level is None else int(level),
+        level if type(level) is int else _level(level),
         provider,
         system.get("Channel") or "",
         system.get("Computer") or "",
         data,
     )
+
+
+def _level(value: object) -> int | None:
+    # Some manifests give the level as a string ("4"); a damaged one may be anything.
+    text = _text(value).strip()
+    return int(text) if text.isdigit() else None
 
 
 def _text(value: object) -> str:
