@@ -120,3 +120,35 @@ def test_level_given_as_a_string_is_a_number():
     # Defender's manifest gives Level as the string "4"
     events = list(open_log(sample("normal__mitre__ID1151-Defender_health_status.evtx")))
     assert {e.level for e in events} <= {1, 2, 3, 4} and events[0].event_id == 1151
+
+
+@pytest.mark.parametrize("fmt", ["evtx", "xml", "wevtutil", "csv"])
+def test_memory_does_not_grow_with_the_file(tmp_path, fmt):
+    import tracemalloc
+    from datetime import timedelta
+
+    from tests.support.evtx_writer import Record, write_events_text, write_events_xml, write_evtx
+
+    def records(n):
+        t0 = datetime(2026, 11, 20, tzinfo=UTC)
+        for i in range(n):
+            yield Record(1001, t0 + timedelta(seconds=i), "Microsoft-Intune-CertificateConnectors",
+                         "Microsoft-Intune-CertificateConnectors/Admin", "NDES01",
+                         [("DeviceId", f"device-{i}"), ("HResult", "0x800706BA")], level=2,
+                         message="PKCS request failed")  # fmt: skip
+
+    peaks = []
+    for n in (1_000, 10_000):
+        path = tmp_path / f"{n}.{fmt}"
+        if fmt == "evtx":
+            write_evtx(path, records(n))
+        elif fmt == "csv":
+            write_events_text(path, records(n))
+        else:
+            write_events_xml(path, records(n), rootless=fmt == "wevtutil")
+        tracemalloc.start()
+        count = sum(1 for _ in open_log(path))
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert count == n
+    assert peaks[1] < peaks[0] * 1.5 + 200_000, peaks  # 10x the events, about the same peak
