@@ -19,6 +19,7 @@ FRENCH_WORDS = {
     "pourquoi", "comment", "quoi", "quel", "quelle", "quels", "échoué", "échoue", "echoue",
     "erreur", "le", "la", "les", "des", "du", "est", "une", "un", "sur", "avec", "pas",
     "que", "qui", "où", "émission", "certificat", "connecteur", "serveur", "ça", "je", "mon",
+    "échec", "problème", "aide", "dois", "faire",
 }  # fmt: skip
 FRENCH_LETTERS = re.compile(r"[éèêàùçœ]", re.I)
 
