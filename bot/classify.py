@@ -106,8 +106,13 @@ def recognize(event: Event, catalogue: Catalogue) -> tuple[str, Entry | None, st
     return family, entry, (entry.outcome if entry else _outcome_from_level(event.level))
 
 
-def classify(event: Event, catalogue: Catalogue) -> ConnectorEvent | None:
-    """The connector view of one event; None when no connector source wrote it."""
+def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> ConnectorEvent | None:
+    """The connector view of one event; None when no connector source wrote it.
+
+    `slim=True` drops the event's data and message once read (they are most of
+    its memory) when a record ID identifies it, for callers that keep every
+    event of a large file.
+    """
     recognized = recognize(event, catalogue)
     if recognized is None:
         return None
@@ -119,6 +124,9 @@ def classify(event: Event, catalogue: Catalogue) -> ConnectorEvent | None:
     noise = _noise(catalogue, entry, family, event, code)
     if noise:
         outcome = "noise"
+    if slim and event.record_id is not None:
+        event = Event(event.record_id, event.time, event.event_id, event.level,
+                      event.provider, event.channel, event.computer)  # fmt: skip
     return ConnectorEvent(
         event=event,
         entry=entry,
