@@ -187,8 +187,7 @@ def test_chunk_header_damage(tmp_path, pristine, what, mutate):
 
 def test_time_budget_stops_iteration(tmp_path):
     log = open_log(sample(PRISTINE), time_budget=0)
-    events = list(log)
-    assert len(events) == 1024  # checked every 1024 records
+    assert list(log) == []  # the reader checks the clock before each batch
     assert log.problems[-1].reason.startswith("stopped after 0 s")
     assert not log.complete
 
@@ -210,3 +209,17 @@ def test_warnings_do_not_leak_into_the_caller():
     # pytest turns warnings into errors here: the evtx RuntimeWarnings must be captured
     log = open_log(sample("damaged__evtxrs__sample_with_a_bad_chunk_magic.evtx"))
     assert sum(1 for _ in log) == 270
+
+
+def test_a_flood_of_bad_rows_is_listed_briefly_and_stopped_in_time(tmp_path):
+    path = tmp_path / "bad.csv"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("Level,Date and Time,Source,Event ID,Task Category\n")
+        f.writelines("Error,not a date,Src,1,None,x\n" for _ in range(5000))
+    log = open_log(path)
+    assert list(log) == []
+    assert len(log.problems) == 201
+    assert log.problems[-1].reason == "4800 more problems like the ones above"
+    log = open_log(path, time_budget=0)
+    assert list(log) == []
+    assert [p.reason for p in log.problems] == ["stopped after 0 s: the file takes too long to read"]

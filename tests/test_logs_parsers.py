@@ -104,8 +104,9 @@ def test_python_reader_lists_records_it_cannot_render():
     name = "normal__evtxrs__E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2_4Operational.evtx"
     log = open_log(sample(name), "python")
     assert list(log) == []
-    assert len(log.problems) == 340
-    assert all("python-evtx could not render it" in p.reason for p in log.problems)
+    assert len(log.problems) == 201  # 200 listed, then a count of the rest
+    assert all("python-evtx could not render it" in p.reason for p in log.problems[:200])
+    assert log.problems[200].reason == "140 more problems like the ones above"
 
 
 @pytest.mark.parametrize("scenario", [legacy_pkcs_ca_outage, new_connector_mixed, two_servers, hostile_strings])

@@ -18,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
-from bot.logs import Event, Problem
+from bot.logs import Event
 from bot.logs.chunks import CHUNK_SIZE, HEADER_SIZE, ChunkScan
+from bot.logs.state import ReadState
 
 BATCH = 512  # records pulled per warnings-capture block (bounds memory, amortizes the block)
 
@@ -28,17 +29,6 @@ BATCH = 512  # records pulled per warnings-capture block (bounds memory, amortiz
 _WARN_LOCK = threading.Lock()
 
 _EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
-
-
-class ReadState:
-    """What a reader reports besides events: problems and counters."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self.skipped = 0  # records or parts the parser could not read
-
-    def problem(self, where: str, reason: str) -> None:
-        self.problems.append(Problem(where, reason))
 
 
 # ---------------------------------------------------------------- rust (evtx)
@@ -60,6 +50,7 @@ def read_rust(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event]:
     used_chunks = max(scan.header_chunk_count, scan.last_chunk_index + 1)
     normalize = _from_json
     while True:
+        state.check_time()
         with _WARN_LOCK, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.logs import Event, NotAnEventLog, Problem
 from bot.logs.detect import Sniffed, sniff
+from bot.logs.state import OutOfTime, ReadState
 
 # Guards against pathological files: iteration ends with a problem instead of
 # running on. Generous for real uploads (a 50 MB log reads in well under 2 s).
@@ -53,13 +54,11 @@ class LogFile:
         return f"LogFile({str(self.path)!r}, format={self.format!r}, parser={self.parser!r})"
 
     def __iter__(self) -> Iterator[Event]:
-        from bot.logs.evtx_reader import ReadState
-
-        self.problems = []
         self.notes = []
         self.records_seen = 0
         self.complete = False
-        state = ReadState()
+        deadline = time.monotonic() + self.time_budget
+        state = ReadState(deadline)
         self.problems = state.problems  # filled live as iteration goes
         scan = None
         if self.format == "evtx":
@@ -69,9 +68,9 @@ class LogFile:
             reader = self._evtx_reader(state, scan)
         else:
             reader = self._text_reader(state)
-        deadline = time.monotonic() + self.time_budget
         n = 0
         stopped = None
+        out_of_time = f"stopped after {self.time_budget:g} s: the file takes too long to read"
         try:
             for event in reader:
                 n += 1
@@ -79,19 +78,22 @@ class LogFile:
                 yield event
                 if n % CHECK_EVERY == 0:
                     if time.monotonic() > deadline:
-                        stopped = f"stopped after {self.time_budget:g} s: the file takes too long to read"
+                        stopped = out_of_time
                         break
                     if n >= self.max_records:
                         stopped = f"stopped after {n} records (the limit is {self.max_records})"
                         break
+        except OutOfTime:  # raised inside the reader, between events
+            stopped = out_of_time
         finally:
-            close = getattr(reader, "close", None)
-            if close:
-                close()
+            reader.close()
             self.records_skipped = state.skipped
         if stopped:
-            state.problem("file", stopped)
+            state.finish()
+            state.problems.append(Problem("file", stopped))
             return
+        state.finish()
+        state.deadline = float("inf")  # the afterword keeps to `deadline` itself
         if scan is not None:
             self._evtx_afterword(state, scan, deadline)
         self.complete = True
@@ -118,14 +120,15 @@ class LogFile:
         """Problems only the whole file shows: truncation and bad checksums."""
         cut_in_header = scan.truncated_at is not None and scan.truncated_chunk is None
         if not scan.header_ok and not cut_in_header:
-            state.problem("file header", "the file header checksum does not match (the header may be damaged)")
+            state.problem("file header", "the file header checksum does not match (the header may be damaged)", always=True)
         if cut_in_header:
-            state.problem("file header", f"the file is cut off at byte {scan.truncated_at:,}, inside its 4 KiB header: it holds no records")
+            state.problem("file header", f"the file is cut off at byte {scan.truncated_at:,}, inside its 4 KiB header: it holds no records", always=True)
         elif scan.truncated_at is not None:
             after = f" after record {scan.last_whole_record_id}" if scan.last_whole_record_id else ""
             state.problem(
                 f"chunk {scan.truncated_chunk} (offset 0x{4096 + 65536 * scan.truncated_chunk:x})",
                 f"the file is cut off at byte {scan.truncated_at:,}: records{after} in the partial chunk are lost",
+                always=True,
             )
         elif scan.header_ok and scan.header_chunk_count > scan.chunk_slots:
             # A dirty log under-counts; more chunks listed than present means lost data.
@@ -133,6 +136,7 @@ class LogFile:
                 "file",
                 f"the header lists {scan.header_chunk_count} chunks but the file holds {scan.chunk_slots}: "
                 "the end of the file is missing",
+                always=True,
             )
         if scan.bad_crc:
             altered = self._count_unverified(deadline)
@@ -142,7 +146,7 @@ class LogFile:
                 said = {p.where.split(" (")[0] for p in state.problems}
                 for bad in scan.bad_crc:
                     if f"chunk {bad.index}" not in said:
-                        state.problem(bad.where(), f"{bad.reason}: no events could be read from it")
+                        state.problem(bad.where(), f"{bad.reason}: no events could be read from it", always=True)
                 return
             names = ", ".join(b.where() for b in scan.bad_crc[:10])
             more = f" and {len(scan.bad_crc) - 10} more" if len(scan.bad_crc) > 10 else ""
@@ -153,6 +157,7 @@ class LogFile:
             state.problem(
                 "checksums",
                 f"{count} from chunks with bad checksums and may be altered: {names}{more}",
+                always=True,
             )
 
     def _count_unverified(self, deadline: float) -> int | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.logs import Event
 from bot.logs.columns import LEVELS
 from bot.logs.detect import Sniffed
-from bot.logs.evtx_reader import ReadState
+from bot.logs.state import ReadState
 
 MAX_LINE = 1024 * 1024  # longer physical lines are skipped, so memory stays bounded
 DATE_SAMPLE = 200  # rows looked at to decide between day-first and month-first dates

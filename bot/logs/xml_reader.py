@@ -17,7 +17,8 @@ from pathlib import Path
 
 from bot.logs import Event
 from bot.logs.detect import Sniffed
-from bot.logs.evtx_reader import ReadState, event_from_element
+from bot.logs.evtx_reader import event_from_element
+from bot.logs.state import ReadState
 
 BLOCK = 64 * 1024
 MAX_EVENT_BYTES = 16 * 1024 * 1024
@@ -41,6 +42,7 @@ def read_xml(path: Path, sniffed: Sniffed, state: ReadState) -> Iterator[Event]:
     first = True
     with open(path, "rb") as f:
         while True:
+            state.check_time()
             raw = f.read(BLOCK)
             text = decoder.decode(raw, final=not raw)
             if first:
