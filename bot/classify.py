@@ -92,18 +92,24 @@ def family_of(event: Event) -> str | None:
 
 def recognize(event: Event, catalogue: Catalogue) -> tuple[str, Entry | None, str] | None:
     """(family, catalogue entry, outcome) of a connector event; None for any other event."""
+    # A log repeats a few (provider, channel, ID) triples thousands of times:
+    # work each out once, memoized on the catalogue itself so a memo can never
+    # outlive or mix up catalogues.
+    memo = vars(catalogue).setdefault("_recognize_memo", {})
+    key = (event.provider, event.channel, event.event_id, event.level)
+    try:
+        return memo[key]
+    except KeyError:
+        pass
     family = family_of(event)
     if family is None:
-        return None
-    # A log has few distinct IDs: look each up once, memoized on the catalogue
-    # itself so a memo can never outlive or mix up catalogues.
-    memo = vars(catalogue).setdefault("_classify_memo", {})
-    key = (event.event_id, family)
-    try:
-        entry = memo[key]
-    except KeyError:
-        entry = memo[key] = catalogue.event(event.event_id, family)
-    return family, entry, (entry.outcome if entry else _outcome_from_level(event.level))
+        found = None
+    else:
+        entry = catalogue.event(event.event_id, family)
+        found = (family, entry, entry.outcome if entry else _outcome_from_level(event.level))
+    if len(memo) < 50_000:  # a hostile file may invent triples without end
+        memo[key] = found
+    return found
 
 
 def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> ConnectorEvent | None:
@@ -233,6 +239,9 @@ def _labelled(text: str):
 def _clean(field: str, value: str) -> str | None:
     value = value.strip()
     if field in ("device", "user"):
+        bare = value.strip("{}")
+        if len(bare) == 36 and bare[8] == bare[13] == bare[18] == bare[23] == "-":
+            return bare.lower()  # the usual case, without a regex
         m = _GUID.search(value)
         return m.group(0).strip("{}").lower() if m else None
     if field == "code":

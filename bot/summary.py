@@ -148,9 +148,12 @@ class Summarizer:
         self.kept: list[ConnectorEvent] = []
         self.records = 0
         self.connector_events = 0
-        self.first: datetime | None = None
-        self.last: datetime | None = None
+        self.first = _NEVER_AFTER  # so add() compares without a None check
+        self.last = _NEVER_BEFORE
         self.computers: Counter = Counter()
+        self.plain_successes: dict[str, int] = {}  # entry ID -> count, by the lean path in add()
+        self._hour_start = self._hour_end = _NEVER_BEFORE
+        self._hour_counts: list[int] = [0, 0]
         self.groups: dict[tuple[str, str, str | None], Group] = {}
         self.successes: Counter = Counter()
         self.ops: dict[str, Counter] = defaultdict(Counter)
@@ -166,9 +169,9 @@ class Summarizer:
     def add(self, event: Event) -> None:
         self.records += 1
         t = event.time
-        if self.first is None or t < self.first:
+        if t < self.first:
             self.first = t
-        if self.last is None or t > self.last:
+        if t > self.last:
             self.last = t
         recognized = recognize(event, self.catalogue)
         if recognized is None:
@@ -180,13 +183,16 @@ class Summarizer:
             and not self.keep_events
             and not (entry.noise and is_noise(entry, event))
         ):
-            # The common case, kept lean: a success needs only its device.
-            self.connector_events += 1
-            self.computers[event.computer] += 1
+            # The common case, kept lean (it is most of a log): a success
+            # needs only its device; per-entry counts become per-operation
+            # counts once, in result().
+            computers = self.computers
+            computers[event.computer] = computers.get(event.computer, 0) + 1
             if outcome == "info":
+                self.connector_events += 1
                 return
-            self.ops[entry.operation]["success"] += 1
-            self.successes[entry.id] += 1
+            plain = self.plain_successes  # keyed by ID: hashing an Entry walks all its fields
+            plain[entry.id] = plain.get(entry.id, 0) + 1
             self._hour(t)[1] += 1
             device = device_of(event)
             if device:
@@ -223,7 +229,13 @@ class Summarizer:
                 self.pending.append((group, device_key, t))
 
     def _hour(self, t: datetime) -> list[int]:
-        return self.hours[t.replace(minute=0, second=0, microsecond=0)]
+        # Logs are mostly in time order: reuse the current hour's counters.
+        if self._hour_start <= t < self._hour_end:
+            return self._hour_counts
+        start = t.replace(minute=0, second=0, microsecond=0)
+        self._hour_start, self._hour_end = start, start + _HOUR
+        self._hour_counts = self.hours[start]
+        return self._hour_counts
 
     def _group(self, ce: ConnectorEvent) -> Group:
         key = (ce.outcome, str(ce.event.event_id), ce.code)
@@ -243,6 +255,13 @@ class Summarizer:
         return group
 
     def result(self, file: str = "", format: str = "", problems=()) -> Summary:
+        for entry_id, n in self.plain_successes.items():
+            self.connector_events += n
+            self.successes[entry_id] += n
+            self.ops[self.catalogue.get(entry_id).operation]["success"] += n
+        self.plain_successes = {}
+        if self.records == 0:
+            self.first = self.last = None
         for group, device_key, t in self.pending:
             if self.last_success.get(device_key, _EPOCH) > t:
                 group.later_succeeded += 1
@@ -301,6 +320,9 @@ class Summarizer:
 
 
 _EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+_NEVER_BEFORE = datetime.min.replace(tzinfo=UTC)
+_NEVER_AFTER = datetime.max.replace(tzinfo=UTC)
+_HOUR = timedelta(hours=1)
 
 
 def _check_first(group: Group | None) -> dict | None:
