@@ -72,9 +72,23 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
     help="Also add the events to the incident history and say which incidents are new, "
     "ongoing or reopened (off by default: looking at a file changes nothing).",
 )
+@click.option(
+    "--chart",
+    "chart_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Also write a PNG timeline (800x400) of failures by event and successes, in UTC. "
+    "Written whenever asked; a note on stderr says when the log has no failures or spans "
+    "an hour or less (the picture then shows little).",
+)
 @db_option
 def summarize(
-    file: str, as_json: bool, parser: str, lang: str, record: bool, db_path: str | None
+    file: str,
+    as_json: bool,
+    parser: str,
+    lang: str,
+    record: bool,
+    chart_path: str | None,
+    db_path: str | None,
 ) -> None:
     """Summarize the connector failures in an event log export.
 
@@ -85,6 +99,7 @@ def summarize(
     Examples:
         intune-bot summarize Application.evtx
         intune-bot summarize connector.xml --json
+        intune-bot summarize Application.evtx --chart timeline.png
     """
     from bot.logs import NotAnEventLog
     from bot.summary import summarize_file
@@ -112,6 +127,8 @@ def summarize(
         raise click.ClickException(str(err)) from None
     except OSError as err:
         raise click.ClickException(f"cannot read {file}: {err.strerror or err}") from None
+    if chart_path:
+        _chart(summary, chart_path)  # before --record: a bad path changes nothing
     data = summary.to_dict()
     ingest = _record(file, summary, db_path) if record else None
     if as_json:
@@ -126,6 +143,19 @@ def summarize(
             from bot.cli_history import format_ingest
 
             click.echo("\n" + format_ingest(ingest))
+
+
+def _chart(summary, path: str) -> None:
+    """Write the timeline PNG; stdout stays the summary (the JSON stays parseable)."""
+    from bot.chart import needs_chart, timeline_chart  # matplotlib loads only here
+
+    if not needs_chart(summary):
+        why = "has no failures" if not summary.failures else "spans an hour or less"
+        click.echo(f"note: the log {why}; the chart shows little", err=True)
+    try:
+        timeline_chart(summary, path)
+    except OSError as err:
+        raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def _record(file: str, summary, db_path: str | None):
