@@ -123,3 +123,17 @@ def test_writer_dirty_file_is_identical_in_both_readers(tmp_path):
     rust = list(open_log(path))
     assert len(rust) > 100
     assert compare(path, exact=True)["identical"] == len(rust)
+
+
+def test_unnamed_data_is_numbered_alike_beside_named_data(tmp_path):
+    from datetime import UTC, datetime
+
+    from tests.support.evtx_writer import Record, write_evtx
+
+    t = datetime(2026, 11, 20, 14, 5, 11, tzinfo=UTC)
+    rec = Record(20102, t, "Microsoft Intune Connector", "Microsoft Intune Connector", "NDES01",
+                 [("DiagnosticCode", "0x00000400"), (None, "a"), (None, "b")], level=2)  # fmt: skip
+    write_evtx(tmp_path / "m.evtx", [rec])
+    for parser in ("rust", "python"):
+        (e,) = list(open_log(tmp_path / "m.evtx", parser))
+        assert e.data == {"DiagnosticCode": "0x00000400", "Data1": "a", "Data2": "b"}, parser

@@ -7,6 +7,7 @@ gives it ("0x8080000000000000"), binary as upper-case hex, GUIDs as given.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -119,6 +120,8 @@ def _fast_event_constructor():
     This runs once per record, so it is worth ~1 µs of the ~6 µs budget.
     """
     fields = ("record_id", "time", "event_id", "level", "provider", "channel", "computer", "data", "message")
+    if tuple(f.name for f in dataclasses.fields(Event)) != fields:
+        return Event  # Event has changed: the plain constructor is always right
     setters = [getattr(Event, name).__set__ for name in fields]
     r, t, e, lv, p, ch, co, d, m = setters
     new = object.__new__
@@ -199,6 +202,7 @@ def _event_data(data: dict | str | list) -> dict[str, str]:
     if type(data) is not dict:  # <EventData>text</EventData>
         return {"Data1": _text(data)} if data not in ("", None) else {}
     out: dict[str, str] = {}
+    unnamed = 0
     for key, value in data.items():
         if key == "#attributes":
             continue
@@ -206,9 +210,9 @@ def _event_data(data: dict | str | list) -> dict[str, str]:
             # Unnamed <Data> elements: evtx gives a string, a list, or {"#text": ...}.
             if type(value) is dict:
                 value = value.get("#text")
-            values = value if type(value) is list else [value]
-            for v in values:
-                out[f"Data{len(out) + 1}"] = _text(v)
+            for v in value if type(value) is list else [value]:
+                unnamed += 1
+                out[f"Data{unnamed}"] = _text(v)
         else:
             out[key] = _text(value)
     return out
@@ -332,18 +336,25 @@ def _from_python_evtx(xml: str, record_id: int, written: datetime) -> Event:
     # any other so the XML parser accepts the record.
     root = ET.fromstring(_CONTROL.sub("", xml))
     event = event_from_element(root, record_id, written)
+    if not any(v.startswith("<string>") for v in event.data.values()):
+        return event
+    # An unnamed string array renders as one <Data> of "<string>..</string>"
+    # items; evtx gives one DataN per item, so number them the same way.
     data = {}
+    unnamed = 0
     for key, value in event.data.items():
-        if key.startswith("Data") and value.startswith("<string>"):
-            # An unnamed string array: evtx gives one DataN per item.
-            for item in _STRING_ITEM.findall(value):
-                data[f"Data{len(data) + 1}"] = item
+        if _UNNAMED.fullmatch(key):
+            items = _STRING_ITEM.findall(value) if value.startswith("<string>") else [value]
+            for item in items:
+                unnamed += 1
+                data[f"Data{unnamed}"] = item
         else:
             data[key] = value
     return replace(event, data=data)
 
 
 _STRING_ITEM = re.compile(r"<string>(.*?)</string>", re.S)
+_UNNAMED = re.compile(r"Data\d+")
 def event_from_element(
     root: ET.Element, record_id: int | None = None, written: datetime | None = None
 ) -> Event:
