@@ -114,8 +114,9 @@ def _other_label(n: int) -> str:
 def _title(summary: Summary) -> str:
     servers = summary.servers
     where = ", ".join(servers[:2]) + (f" +{len(servers) - 2} more" if len(servers) > 2 else "")
-    name = _cut(_clean(summary.file or "event log"), 40)
-    return f"{name} — {_cut(_clean(where), 48)}" if where else name
+    # ~70 characters fit across 800 px in the bold title font.
+    name = _cut(_clean(summary.file or "event log"), 30)
+    return f"{name} — {_cut(_clean(where), 38)}" if where else name
 
 
 def _locator(mdates, unit: str, buckets: int):
@@ -125,6 +126,16 @@ def _locator(mdates, unit: str, buckets: int):
         return mdates.DayLocator(interval=every, tz=UTC)
     every = next((n for n in (1, 2, 3, 6, 12) if max(buckets, 4) / n <= 6), 24)
     return mdates.HourLocator(byhour=range(0, 24, every), tz=UTC)
+
+
+def _fit(text, max_px: float) -> None:
+    """Shorten a text artist until it fits: character counts alone cannot tell a wide
+    script or a run of capitals from narrow letters."""
+    renderer = text.figure.canvas.get_renderer()
+    content = text.get_text()
+    while text.get_window_extent(renderer).width > max_px and len(content) > 12:
+        content = content[: int(len(content) * 0.9)]
+        text.set_text(content.rstrip() + "…")
 
 
 def timeline_chart(
@@ -140,11 +151,20 @@ def timeline_chart(
     Always writes a picture, even with no failures (it then says so): a caller
     that asked for a chart gets one. Use `needs_chart` to decide whether to ask.
     """
+    data = chart_data(summary, top=top)
+    with warnings.catch_warnings():
+        # A server or file name in a script the font lacks draws as boxes; that is
+        # not worth a warning per glyph (and tests turn warnings into errors).
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        _draw(summary, data, path_or_file, width_px, height_px)
+    return data
+
+
+def _draw(summary: Summary, data: ChartData, path_or_file, width_px: int, height_px: int) -> None:
     from matplotlib import dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    data = chart_data(summary, top=top)
     dpi = 100
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
@@ -164,7 +184,8 @@ def timeline_chart(
     side.axis("off")
     # parse_math=False wherever log text is drawn: a `$...$` in a file or server
     # name is text, not matplotlib math (which can fail to parse and abort the draw).
-    fig.suptitle(data.title, fontsize=13, fontweight="bold", parse_math=False)
+    title = fig.suptitle(data.title, fontsize=13, fontweight="bold", parse_math=False)
+    _fit(title, width_px - 16)
 
     total_fail = sum(g.count for g in summary.failures)
     total_ok = sum(data.successes)
@@ -193,7 +214,8 @@ def timeline_chart(
     else:
         oks.set_xlabel("UTC", fontsize=11)
     if not total_fail:
-        fails.text(0.5, 0.5, "no connector failures", transform=fails.transAxes,
+        empty = "no connector failures" if summary.connector_events else "no connector events"
+        fails.text(0.5, 0.5, empty, transform=fails.transAxes,
                    ha="center", va="center", fontsize=14, color="#333333")  # fmt: skip
     if not total_ok:
         oks.text(0.5, 0.5, "no successes", transform=oks.transAxes,
@@ -207,22 +229,23 @@ def timeline_chart(
         ax.tick_params(labelsize=11)
         ax.spines[["top", "right"]].set_visible(False)
         ax.yaxis.get_major_locator().set_params(integer=True, nbins=4)
-        if not data.times:
-            ax.set_ylim(0, 1)
+        if not data.times:  # nothing to put on a scale: no ticks rather than made-up ones
+            ax.set_xticks([])
+            ax.set_yticks([])
     fails.grid(axis="y", color="#E5E5E5", linewidth=0.8)
     fails.set_axisbelow(True)
     oks.yaxis.get_major_locator().set_params(nbins=2)
 
     # Times in UTC whatever the machine's zone: few ticks, on whole hours or days,
     # the date only where it changes (the label below gives the full range).
-    locator = _locator(mdates, unit, len(data.times))
-    oks.xaxis.set_major_locator(locator)
-    if unit == "day":  # "07 Nov": the month too, a bare "07" reads as an hour
-        oks.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=UTC))
-    else:
+    if data.times:
+        locator = _locator(mdates, unit, len(data.times))
+        oks.xaxis.set_major_locator(locator)
         oks.xaxis.set_major_formatter(
-            mdates.ConciseDateFormatter(locator, tz=UTC, show_offset=False)
-        )
+            # "07 Nov" for days (a bare "07" reads as an hour); "06:00", "Nov-03" for hours.
+            mdates.DateFormatter("%d %b", tz=UTC) if unit == "day"
+            else mdates.ConciseDateFormatter(locator, tz=UTC, show_offset=False)
+        )  # fmt: skip
 
     if data.series:
         handles, labels = fails.get_legend_handles_labels()
@@ -231,9 +254,4 @@ def timeline_chart(
                              borderaxespad=0)  # fmt: skip
         for text in legend.get_texts():
             text.set_parse_math(False)
-    with warnings.catch_warnings():
-        # A server or file name in a script the font lacks draws as boxes; that is
-        # not worth a warning per glyph (and tests turn warnings into errors).
-        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        fig.savefig(path_or_file, format="png", dpi=dpi)
-    return data
+    fig.savefig(path_or_file, format="png", dpi=dpi)
