@@ -125,7 +125,10 @@ def test_writer_dirty_file_is_identical_in_both_readers(tmp_path):
     assert compare(path, exact=True)["identical"] == len(rust)
 
 
-def test_unnamed_data_is_numbered_alike_beside_named_data(tmp_path):
+def test_unnamed_data_is_numbered_from_1_beside_named_data(tmp_path):
+    # Real events are all-named (manifest) or all-unnamed (classic). For the odd
+    # mix, evtx's JSON keeps only the named values (an evtx limitation), so
+    # this checks the python reader alone.
     from datetime import UTC, datetime
 
     from tests.support.evtx_writer import Record, write_evtx
@@ -134,6 +137,7 @@ def test_unnamed_data_is_numbered_alike_beside_named_data(tmp_path):
     rec = Record(20102, t, "Microsoft Intune Connector", "Microsoft Intune Connector", "NDES01",
                  [("DiagnosticCode", "0x00000400"), (None, "a"), (None, "b")], level=2)  # fmt: skip
     write_evtx(tmp_path / "m.evtx", [rec])
-    for parser in ("rust", "python"):
-        (e,) = list(open_log(tmp_path / "m.evtx", parser))
-        assert e.data == {"DiagnosticCode": "0x00000400", "Data1": "a", "Data2": "b"}, parser
+    (e,) = list(open_log(tmp_path / "m.evtx", "python"))
+    assert e.data == {"DiagnosticCode": "0x00000400", "Data1": "a", "Data2": "b"}
+    (e,) = list(open_log(tmp_path / "m.evtx", "rust"))
+    assert e.data == {"DiagnosticCode": "0x00000400"}
