@@ -88,6 +88,8 @@ def _write(tmp_path, name, data: bytes):
         ("sales.csv", b"Region,Quarter,Revenue\nEMEA,Q1,100\nAPAC,Q1,90\n", "sales.csv is a table, but not an event log export"),
         ("data.json", b'{"Event": {"System": {}}}', "data.json is JSON, not an event log export"),
         ("page.xml", b"<html><body>hi</body></html>", "page.xml is a web page, not an event log export"),
+        ("saved.htm", b"<!DOCTYPE html>\n<html><body>Event Viewer</body></html>", "saved.htm is a web page, not an event log export"),
+        ("utf16.txt", b"\xff\xfeh\x00i\x00\r\x00\n\x00", "utf16.txt is plain text, not an event log export"),
         ("feed.xml", b'<?xml version="1.0"?>\n<rss version="2.0"><channel/></rss>', "feed.xml is an XML document (<rss>), not an event log export"),
         ("app.exe", b"MZ\x90\x00\x03\x00\x00\x00", "app.exe looks like a Windows program (EXE/DLL), not an event log export"),
         ("short.evtx", b"ElfF", "short.evtx is too short to be an .evtx file (it was cut off)"),

@@ -126,8 +126,6 @@ def _sniff_text(name: str, text: str, encoding: str) -> Sniffed:
         raise NotAnEventLog(
             f"{name} is a table, but not an event log export (no Date and Time / Event ID columns)"
         )
-    if re.match(r"<html|<!doctype html", body, re.I):
-        raise NotAnEventLog(f"{name} is a web page, not an event log export")
     raise NotAnEventLog(f"{name} is plain text, not an event log export")
 
 
@@ -137,8 +135,10 @@ def _looks_like_table(lines: list[str]) -> bool:
         return False
     for delimiter in (",", "\t", ";"):
         rows = list(csv.reader(lines, delimiter=delimiter))
+        if len(rows) < 2:  # an open quote swallowed the following lines
+            continue
         width = len(rows[0])
-        if len(rows) >= 2 and width >= 2 and len(rows[1]) == width and all(len(c) < 40 for c in rows[0]):
+        if width >= 2 and len(rows[1]) == width and all(len(c) < 40 for c in rows[0]):
             return True
     return False
 
@@ -147,7 +147,7 @@ def _sniff_xml(name: str, body: str, encoding: str) -> Sniffed:
     # DOCTYPE / ENTITY declarations never occur in event exports and are the
     # vehicle for entity-expansion attacks: refuse them outright.
     if re.search(r"<!DOCTYPE|<!ENTITY", body[:HEAD_BYTES], re.I):
-        if re.match(r"<!doctype\s+html", _XML_DECL.sub("", body[:2048], count=0), re.I):
+        if re.match(r"(<\?xml[^>]*\?>\s*)?<!doctype\s+html", body, re.I):
             raise NotAnEventLog(f"{name} is a web page, not an event log export")
         raise NotAnEventLog(f"{name} is an XML document with a DOCTYPE, not an event log export")
     rest = body
