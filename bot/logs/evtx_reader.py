@@ -236,7 +236,6 @@ def _user_data(data: dict) -> dict[str, str]:
 # ------------------------------------------------------------ python-evtx
 
 
-_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML
 
 
@@ -363,7 +362,9 @@ def event_from_element(
     `written`: the record header's time, used (as evtx does) when a damaged
     record has no TimeCreated.
     """
-    ns = _NS if root.tag.startswith("{") else ""
+    # The element's own namespace (normally the event schema's; none at all in
+    # some hand-edited exports).
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     system = root.find(f"{ns}System")
     if system is None:
         raise ValueError("no <System> element")
