@@ -22,7 +22,9 @@ from bot.history import HistoryError, UploadInfo, open_history
 from bot.logs import NotAnEventLog
 from bot.settings import Settings
 from bot.slack import render
+from bot.slack.chart_upload import upload_chart
 from bot.slack.download import SCOPE_HINT, DownloadError, download
+from bot.slack.reactions import Status
 from bot.summary import summarize_file
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class Thread:
     thread_ts: str
     interval: float = 2.0
     ts: str | None = None
+    status: Status | None = None  # reactions on the message that shared the file
     _last: float = field(default=0.0, repr=False)
 
     def say(self, msg: render.Message) -> None:
@@ -70,8 +73,10 @@ def thread_of(client: WebClient, event: dict[str, Any], interval: float = 2.0) -
 
 def handle_upload(client: WebClient, settings: Settings, event: dict[str, Any], token: str) -> None:
     """Every file of one file_share message, one after the other, each reported on its own."""
+    status = Status(client, event["channel"], event["ts"])
     for file in event.get("files") or ():
         thread = thread_of(client, event, settings.progress_interval)
+        thread.status = status
         try:
             handle_file(client, settings, event, file, token, thread)
         except Exception:
@@ -81,6 +86,7 @@ def handle_upload(client: WebClient, settings: Settings, event: dict[str, Any], 
                     file.get("name") or file.get("id", "file"), "an internal error (logged)"
                 )
             )
+    status.finish()
 
 
 def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], file: dict[str, Any],
@@ -105,6 +111,8 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
         return
     if name.lower().endswith(".evtx"):
         thread.say(render.reading(name, nbytes))  # a strong hint: say so before the download
+        if thread.status:
+            thread.status.start()
     with tempfile.TemporaryDirectory(prefix="intune-bot-") as tmp:
         path = Path(tmp) / safe_name(name)
         try:
@@ -125,13 +133,18 @@ def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Sett
     open_log(path)  # decide by content before saying anything: raises NotAnEventLog
     if thread.ts is None:
         thread.say(render.reading(name, nbytes))
+    if thread.status:
+        thread.status.start()
     summary = summarize_file(
         path, keep_events=True, progress=lambda n: thread.progress(render.reading(name, nbytes, n))
     )
     data = summary.to_dict()
     data["file"] = name  # the temp file's name means nothing to the reader
     thread.say(render.summary(data, pending=True))  # readable now; recording takes a while
+    if thread.status:
+        thread.status.result(len(summary.failures))
     thread.say(render.summary(data, record(path, summary, settings, event, file, thread)))
+    upload_chart(thread.client, summary, name, thread.channel, thread.thread_ts)
 
 
 def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],

@@ -34,6 +34,7 @@ class Call:
     body: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     reply: dict[str, Any] = field(default_factory=dict)  # what the fake answered
+    raw: bytes = b""  # the request body as sent (the bytes of a file upload)
 
     @property
     def auth(self) -> str | None:
@@ -147,7 +148,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self._handle()
 
         def _handle(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            raw = data.decode(errors="replace")
             path = urlsplit(self.path).path
             headers = {k.lower(): v for k, v in self.headers.items()}
             if path.startswith("/api/"):
@@ -156,9 +158,12 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 method = "files.download"
             elif path.startswith("/response/"):
                 method = "response"
+            elif path.startswith("/upload/"):  # the upload_url of files.getUploadURLExternal
+                method = "upload"
             else:
                 method = path
-            call = Call(method, path, headers, _parse(raw, headers.get("content-type", "")))
+            body = {} if method == "upload" else _parse(raw, headers.get("content-type", ""))
+            call = Call(method, path, headers, body, raw=data)
             fake._record(call)
             if method in fake.delays:
                 time.sleep(fake.delays[method])
@@ -170,6 +175,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 return self._download(path, call.auth)
             if method == "response":
                 return self._send(200, b"ok", "text/plain")
+            if method == "upload":
+                return self._send(200, f"OK - {len(data)}".encode(), "text/plain")
             call.reply = _api(fake, method, call)
             return self._send(200, call.reply)
 
@@ -216,7 +223,7 @@ def _parse(raw: str, ctype: str) -> dict[str, Any]:
     if "json" in ctype or raw.startswith("{"):
         return json.loads(raw)
     body: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw).items()}
-    for key in ("blocks", "attachments"):  # form-encoded calls send these as JSON strings
+    for key in ("blocks", "attachments", "files"):  # form-encoded calls send these as JSON strings
         if isinstance(body.get(key), str):
             body[key] = json.loads(body[key])
     return body
@@ -241,6 +248,12 @@ def _api(fake: FakeSlack, method: str, call: Call) -> dict[str, Any]:
             "ts": call.get("ts"),
             "text": call.get("text"),
         }
+    if method == "files.getUploadURLExternal":  # files_upload_v2, step 1 of 3
+        file_id = f"FUP{next(fake._ts):04d}"
+        return {"ok": True, "file_id": file_id, "upload_url": f"{fake.url}/upload/v1/{file_id}"}
+    if method == "files.completeUploadExternal":  # step 3: shared where the call says
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")}
+                                      for f in call.get("files") or ()]}  # fmt: skip
     if method == "files.info":
         file = fake.files.get(call.get("file"))
         if file is None:

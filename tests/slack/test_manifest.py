@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -63,6 +64,7 @@ def test_no_event_or_scope_without_a_use(manifest):
     subscribed = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert subscribed == {e for events in LISTENED.values() for e in events}
     used = {"commands", "chat:write", "files:read", *(EVENT_SCOPES[e] for e in subscribed)}
+    used |= {API_SCOPES[m] for m in web_api_calls()} - {None}
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == used
 
 
@@ -91,3 +93,43 @@ def _event_type(func) -> str | None:
         if isinstance(value, dict) and value.get("type"):
             return value["type"]
     return None
+
+# The scope each Web API call in bot/slack/ needs (slack.md §3.2); None: no scope.
+API_SCOPES = {
+    "auth_test": None,
+    "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "chat_update": "chat:write",
+    "files_info": "files:read",
+    "files_upload_v2": "files:write",  # files.getUploadURLExternal + files.completeUploadExternal
+    "reactions_add": "reactions:write",
+    "reactions_remove": "reactions:write",
+    "usergroups_users_list": "usergroups:read",
+    "views_open": None,
+    "views_update": None,
+    "views_publish": None,
+}
+SOURCES = Path(__file__).parent.parent.parent / "bot" / "slack"
+
+
+def web_api_calls() -> set[str]:
+    """Every WebClient method named in bot/slack/ (reactions.py names them as strings too)."""
+    from slack_sdk import WebClient
+
+    methods = {m for m in dir(WebClient) if not m.startswith("_") and "_" in m}
+    words = {w for f in SOURCES.glob("*.py") for w in re.findall(r"\b[a-z]+_\w+\b", f.read_text())}
+    return {w for w in words & methods if w.split("_")[0] in FAMILIES}
+
+
+FAMILIES = {"auth", "chat", "files", "reactions", "views", "users", "usergroups", "conversations",
+            "pins", "bookmarks", "team", "apps", "dnd", "emoji", "reminders"}  # fmt: skip
+
+
+def test_every_web_api_call_is_scoped(manifest):
+    calls = web_api_calls()
+    assert {"chat_postMessage", "files_upload_v2", "reactions_add"} <= calls  # the scan works
+    unknown = calls - set(API_SCOPES)
+    assert not unknown, f"add these to API_SCOPES with the scope each needs: {unknown}"
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    for method in calls:
+        assert API_SCOPES[method] is None or API_SCOPES[method] in scopes, method
