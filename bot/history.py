@@ -871,6 +871,17 @@ class History:
             raise HistoryError(f"no incident {incident_id} in {self.name}")
         return _incident(row)
 
+    def activity(self, since: datetime, limit: int = 500) -> list[Incident]:
+        """Incidents recorded or resolved at or after `since`, and every one still open.
+
+        What a daily digest needs (new, ongoing, resolved), latest occurrence first.
+        """
+        sql = _INCIDENTS + """ WHERE i.created_at >= :since OR i.resolved_at >= :since
+                                  OR i.status = 'open'
+                               ORDER BY i.last DESC, i.id DESC LIMIT :limit"""
+        rows = self.conn.execute(sql, {"since": _iso(since), "limit": limit})
+        return [_incident(row) for row in rows]
+
     def similar(
         self,
         event_id: int | None = None,
@@ -895,6 +906,28 @@ class History:
         sql += """ ORDER BY i.status = 'resolved' DESC, i.note IS NOT NULL DESC,
                    i.last DESC LIMIT ?"""
         return [_incident(row) for row in self.conn.execute(sql, [*params, limit])]
+
+    def incidents_in_thread(self, channel: str, thread_ts: str, limit: int = 20) -> list[Incident]:
+        """The incidents discussed in one Slack thread (set_thread / resolve), latest first."""
+        sql = (
+            _INCIDENTS
+            + """ WHERE i.channel = ? AND i.thread_ts = ?
+                               ORDER BY i.last DESC, i.id DESC LIMIT ?"""
+        )
+        return [_incident(row) for row in self.conn.execute(sql, (channel, thread_ts, limit))]
+
+    def last_uploads(self) -> dict[str, dict[str, Any]]:
+        """The latest upload per server: {server: {file_name, uploaded_at, user, source}}."""
+        rows = self.conn.execute(
+            """SELECT s.name, u.file_name, u.uploaded_at, u.user, u.source
+               FROM servers s JOIN uploads u ON u.id = (
+                 SELECT us.upload_id FROM upload_servers us JOIN uploads v ON v.id = us.upload_id
+                 WHERE us.server_id = s.id ORDER BY v.uploaded_at DESC, v.id DESC LIMIT 1)"""
+        )
+        return {
+            name: {"file_name": file, "uploaded_at": _iso_out(_dt(at)), "user": user, "source": src}
+            for name, file, at, user, src in rows
+        }
 
     def recent(
         self,

@@ -7,8 +7,10 @@ factory. Tokens are kept out of `repr()` so a logged `Settings` leaks nothing.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,6 +53,9 @@ class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     workers: int = 2  # parallel file parses; each one is CPU- and disk-heavy
     progress_interval: float = 2.0  # seconds between "reading…" updates (rate limits)
+    digest_channel: str | None = None  # channel ID for the daily digest; None: no digest
+    digest_time: time = time(8, 0)  # when the digest goes out, UTC
+    resolvers: tuple[str, ...] = ()  # user (U…/W…) and user group (S…) IDs; empty: anyone
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +79,9 @@ class Settings:
             db_path=Path(db).expanduser() if db else default_db_path(),
             max_upload_bytes=_megabytes(get("INTUNE_BOT_MAX_UPLOAD_MB"), 200),
             workers=_int(get("INTUNE_BOT_WORKERS"), "INTUNE_BOT_WORKERS", 2),
+            digest_channel=_channel(get("INTUNE_BOT_DIGEST_CHANNEL")),
+            digest_time=_clock(get("INTUNE_BOT_DIGEST_TIME"), time(8, 0)),
+            resolvers=_resolvers(get("INTUNE_BOT_RESOLVERS")),
         )
 
     @property
@@ -118,5 +126,37 @@ def _int(value: str | None, name: str, default: int) -> int:
     return number
 
 
+def _resolvers(value: str | None) -> tuple[str, ...]:
+    """INTUNE_BOT_RESOLVERS: comma-separated Slack user (U…, W…) or user group (S…) IDs."""
+    ids = tuple(v.strip() for v in (value or "").split(",") if v.strip())
+    for slack_id in ids:
+        if not re.fullmatch(r"[UWS][A-Z0-9]{2,20}", slack_id):
+            raise SettingsError(
+                f"INTUNE_BOT_RESOLVERS: {slack_id!r} is not a Slack user (U…) or user group (S…) ID; "
+                "copy it from the profile's ⋮ menu → Copy member ID"
+            )
+    return ids
+
+
 def _megabytes(value: str | None, default: int) -> int:
     return _int(value, "INTUNE_BOT_MAX_UPLOAD_MB", default) * 1024 * 1024
+
+
+def _channel(value: str | None) -> str | None:
+    """INTUNE_BOT_DIGEST_CHANNEL: a channel ID (C…, G…), not a name: names change."""
+    if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,20}", value):
+        raise SettingsError(
+            f"INTUNE_BOT_DIGEST_CHANNEL must be a channel ID like C0123ABCD, not {value!r}: "
+            "open the channel's details, the ID is at the bottom"
+        )
+    return value
+
+
+def _clock(value: str | None, default: time) -> time:
+    """INTUNE_BOT_DIGEST_TIME: HH:MM, 24-hour, UTC."""
+    if value is None:
+        return default
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value)
+    if not match:
+        raise SettingsError(f"INTUNE_BOT_DIGEST_TIME must be HH:MM in UTC, like 08:00, not {value!r}")
+    return time(int(match[1]), int(match[2]))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond, Say
 from slack_sdk import WebClient
 
-from bot.slack import render, replies
+from bot.slack import incidents, render, replies
 from bot.slack.dedupe import once_per_event
 from bot.slack.uploads import handle_upload
 
@@ -38,6 +38,7 @@ def register(app: App, services: Services) -> None:
     app.action(render.SHARE_ACTION)(ack=acknowledge, lazy=[on.share])
     app.event({"type": "message", "subtype": "file_share"})(on.file_share)
     app.event("app_mention")(on.mention)
+    incidents.register(app, services)  # summary buttons, the resolve modal, App Home
     app.event({"type": "message", "subtype": None}, matchers=[in_dm])(on.direct_message)
     app.event("message")(ignore)
 
@@ -86,7 +87,8 @@ class Listeners:
     def direct_message(self, event: dict, say: Say) -> None:
         # app_mention and message deliver the same message twice: claim (channel, ts) once.
         if self.services.seen.claim("message", event["channel"], event["ts"]):
-            answer = replies.question(event.get("text", ""), self.services.db)
+            thread = (event["channel"], event["thread_ts"]) if event.get("thread_ts") else None
+            answer = replies.question(event.get("text", ""), self.services.db, thread)
             say(thread_ts=event.get("thread_ts") or event["ts"], **answer)
 
 

@@ -23,6 +23,7 @@ from bot.search import Answer, Match
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_TEXT = 3000  # the top-level fallback text; Slack allows 40k, notifications show far less
+SHOWN_INCIDENTS = 10  # per kind (new, ongoing, reopened) in a summary; "Show all" has the rest
 SHARE_ACTION = "intune_share"
 
 Message = dict[str, Any]
@@ -96,12 +97,13 @@ def list_section(title: str, lines: Sequence[str], more: int = 0) -> dict:
     return section("\n".join(out))
 
 
-def message(text: str, blocks: list[dict]) -> Message:
-    """Cap the block count; the last kept block says how many were left out."""
-    if len(blocks) > MAX_BLOCKS:
-        left = len(blocks) - (MAX_BLOCKS - 1)
-        blocks = blocks[: MAX_BLOCKS - 1] + [context(f"…and {left} more")]
-    return {"text": text[:MAX_TEXT], "blocks": blocks}
+def message(text: str, blocks: list[dict], tail: Sequence[dict] = ()) -> Message:
+    """Cap the block count; the last kept block says how many were left out, then `tail`."""
+    room = MAX_BLOCKS - len(tail)
+    if len(blocks) > room:
+        left = len(blocks) - (room - 1)
+        blocks = blocks[: room - 1] + [context(f"…and {left} more")]
+    return {"text": text[:MAX_TEXT], "blocks": [*blocks, *tail]}
 
 
 def plain(text: str) -> Message:
@@ -229,13 +231,53 @@ CHECKING_HISTORY = ":hourglass_flowing_sand: Checking the incident history…"
 
 
 def summary(
-    data: Mapping[str, Any], history: Mapping[str, Any] | None = None, *, pending: bool = False
+    data: Mapping[str, Any],
+    history: Mapping[str, Any] | None = None,
+    *,
+    pending: bool = False,
+    resolved: Sequence[Mapping[str, Any]] = (),
 ) -> Message:
     """The failure summary of one log, from `Summary.to_dict()` (the summarize --json contract).
 
     Most useful first: the dominant failure and what to check, then every failure
     with counts and times, who was affected, success rates, unreadable parts, history.
+    Once recorded (`history`), buttons follow: Mark resolved, Similar incidents, and
+    Show all when something was cut to fit.
     """
+    body = _summary_body(data, history, pending=pending)
+    if isinstance(body, dict):
+        return body
+    fallback, blocks = body
+    cut = len(blocks) > MAX_BLOCKS - 1 or blocks != _summary_body(data, history, full=True)[1]
+    tail = summary_actions(data, history, resolved, show_all=cut) if history else []
+    return message(fallback, blocks, tail=tail)
+
+
+def summary_full(
+    data: Mapping[str, Any],
+    history: Mapping[str, Any] | None,
+    resolved: Sequence[Mapping[str, Any]] = (),
+) -> list[Message]:
+    """ "Show all": nothing cut; the first message replaces the summary, the rest go in the thread."""
+    body = _summary_body(data, history, full=True)
+    if isinstance(body, dict):
+        return [body]
+    fallback, blocks = body
+    tail = summary_actions(data, history, resolved, show_all=False) if history else []
+    first, rest = blocks[: MAX_BLOCKS - len(tail)], blocks[MAX_BLOCKS - len(tail) :]
+    out = [message(fallback, first, tail=tail)]
+    for i in range(0, len(rest), MAX_BLOCKS):
+        out.append(message(f"{fallback} (continued)", rest[i : i + MAX_BLOCKS]))
+    return out
+
+
+def _summary_body(
+    data: Mapping[str, Any],
+    history: Mapping[str, Any] | None = None,
+    *,
+    pending: bool = False,
+    full: bool = False,
+) -> tuple[str, list[dict]] | Message:
     name = data.get("file") or "the file"
     problems = list(data.get("problems") or [])
     if not data.get("records") and problems:  # nothing readable: one line saying why
@@ -247,7 +289,8 @@ def summary(
     span = f"{_when(data.get('first'))} → {_when(data.get('last'))}" if data.get("first") else ""
     head = f"*{code(name)}*: {records:,} records, {connector:,} from the certificate connector"
     if servers:
-        head += " on " + ", ".join(code(s) for s in servers[:10]) + _more(len(servers), 10)
+        shown = len(servers) if full else 10
+        head += " on " + ", ".join(code(s) for s in servers[:shown]) + _more(len(servers), shown)
     blocks = [section(head + (f"\n{span}" if span else ""))]
     total = sum(int(f.get("count", 0)) for f in failures)
     if failures:
@@ -268,27 +311,43 @@ def summary(
     blocks.append(section(lead))
     blocks += _check_first(data.get("check_first"))
     if failures:
-        blocks.append(list_section("*Failures*", [_failure_line(f) for f in failures]))
+        blocks += _list("*Failures*", [_failure_line(f) for f in failures], full)
         affected = _affected(failures)
         if affected:
             blocks.append(section(affected))
     if warnings:
-        blocks.append(list_section("*Warnings*", [_failure_line(f) for f in warnings]))
+        blocks += _list("*Warnings*", [_failure_line(f) for f in warnings], full)
     rates = [_rate_line(r) for r in data.get("success_rates") or ()]
     if rates:
-        blocks.append(list_section("*Success rates*", rates))
+        blocks += _list("*Success rates*", rates, full)
     if problems:
         lines = [f"• {escape(p.get('where', ''))}: {escape(p.get('reason', ''))}" for p in problems]
-        blocks.append(
-            list_section(f"*Parts of the file that could not be read* ({len(problems)})", lines)
+        blocks += _list(
+            f"*Parts of the file that could not be read* ({len(problems)})", lines, full
         )
     if history:
-        lines = history_lines(history)
+        lines = history_lines(history, None if full else SHOWN_INCIDENTS)
         if lines:
-            blocks.append(list_section("*History*", lines))
+            blocks += _list("*History*", lines, full)
     elif pending:  # the summary goes out first; the history follows in a second update
         blocks.append(context(CHECKING_HISTORY))
-    return message(fallback, blocks)
+    return fallback, blocks
+
+
+def _list(title: str, lines: Sequence[str], full: bool) -> list[dict]:
+    """One capped list section, or (full) as many sections as the lines need."""
+    if not full:
+        return [list_section(title, lines)]
+    blocks, chunk, size = [], [title], len(title)
+    for line in lines:
+        line = line[: MAX_SECTION - 100]
+        if size + len(line) + 1 > MAX_SECTION:
+            blocks.append(section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    blocks.append(section("\n".join(chunk)))
+    return blocks
 
 
 CHECK_CAUSES, CHECK_FIXES = 3, 4  # "check first" is a short list; /intune CODE has the rest
@@ -387,11 +446,11 @@ def _when(iso: object) -> str:
 # --- history -------------------------------------------------------------------
 
 
-def history_lines(history: Mapping[str, Any]) -> list[str]:
+def history_lines(history: Mapping[str, Any], limit: int | None = SHOWN_INCIDENTS) -> list[str]:
     """What the store says after recording an upload: new, ongoing, reopened incidents.
 
     `history` is {"new" | "ongoing" | "reopened": [IncidentChange.to_dict()],
-    "recent": [Recent.to_dict()], "already_recorded": bool}.
+    "recent": [Recent.to_dict()], "already_recorded": bool}; `limit` of each kind is shown.
     """
     if history.get("already_recorded"):
         return ["This exact file was read before: the history did not change."]
@@ -401,7 +460,7 @@ def history_lines(history: Mapping[str, Any]) -> list[str]:
         ("reopened", ":leftwards_arrow_with_hook: Reopened"),
         ("ongoing", ":repeat: Ongoing"),
     ):
-        shown = history.get(key) or ()
+        shown = list(history.get(key) or ())[:limit]
         for inc in shown:
             added = f" (+{int(inc['added']):,} from this file)" if inc.get("added") else ""
             lines.append(f"{label}: {incident_line(inc)}{added}")
@@ -470,3 +529,167 @@ def servers(items: Sequence[Mapping[str, Any]]) -> Message:
         for s in items
     ]
     return message(f"{len(items)} connector servers", [list_section("*Connector servers*", lines)])
+
+
+# --- incident workflow: summary buttons, resolve modal, similar, thread answers --------
+
+RESOLVE_ACTION = "intune_resolve"
+SIMILAR_ACTION = "intune_similar"
+SHOW_ALL_ACTION = "intune_show_all"
+RESOLVE_VIEW = "intune_resolve_note"
+NOTE_BLOCK, NOTE_INPUT = "note", "note"
+NOTE_MAX = 500
+MAX_VALUE = 2000  # a button's value
+
+
+def incident_ids(history: Mapping[str, Any] | None) -> list[int]:
+    """Every incident a recorded upload touched (new, reopened, ongoing)."""
+    ids: list[int] = []
+    for key in ("new", "reopened", "ongoing"):
+        ids += [int(i["id"]) for i in (history or {}).get(key) or () if i.get("id") is not None]
+    return list(dict.fromkeys(ids))
+
+
+def ids_value(ids: Sequence[int]) -> str:
+    """The incident IDs as a button value: as many as fit in 2000 characters."""
+    value = ""
+    for i in ids:
+        more = f"{value},{i}" if value else str(i)
+        if len(more) > MAX_VALUE:
+            break
+        value = more
+    return value
+
+
+def parse_ids(value: str) -> list[int]:
+    return [int(x) for x in str(value or "").split(",") if x.strip().isdigit()][:1000]
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "action_id": action_id, "value": value[:MAX_VALUE],
+              "text": {"type": "plain_text", "text": label[:75]}}  # fmt: skip
+    if style:
+        button["style"] = style
+    return button
+
+
+def summary_actions(
+    data: Mapping[str, Any], history: Mapping[str, Any] | None,
+    resolved: Sequence[Mapping[str, Any]] = (), *, show_all: bool = False,
+) -> list[dict]:  # fmt: skip
+    """The blocks under a recorded summary: who resolved it, then the buttons."""
+    blocks = [section(resolution_line(r)) for r in resolved[-3:]]
+    buttons = []
+    ids = incident_ids(history)
+    if ids and not resolved:
+        buttons.append(_button("Mark resolved", RESOLVE_ACTION, ids_value(ids), "primary"))
+    top = (list(data.get("failures") or []) or list(data.get("warnings") or []) or [None])[0]
+    if top and str(top.get("event_id", "")).isdigit():
+        value = json.dumps({"e": str(top["event_id"]), "c": top.get("code")})
+        buttons.append(_button("Similar incidents", SIMILAR_ACTION, value))
+    if show_all:
+        buttons.append(_button("Show all", SHOW_ALL_ACTION, "all"))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "intune_summary", "elements": buttons})
+    return blocks
+
+
+def mention(user: object) -> str:
+    """A Slack user ID as a mention; anything that is not an ID stays inert text."""
+    text = str(user or "")
+    ok = text[:1] in ("U", "W") and text.isalnum() and text.isupper() and len(text) <= 20
+    return f"<@{text}>" if ok else code(text or "someone")
+
+
+def resolution_line(r: Mapping[str, Any]) -> str:
+    n = int(r.get("count", 0))
+    what = f" ({n} incident{'s' if n != 1 else ''})" if n else ""
+    note = f": “{escape(r['note'])}”" if r.get("note") else ""
+    return f":white_check_mark: Resolved by {mention(r.get('by'))}{what}{note}"
+
+
+def resolve_modal(
+    ids: Sequence[int], metadata: str, incidents: Sequence[Mapping[str, Any]] = ()
+) -> dict:
+    """The "Mark resolved" modal: what will be resolved, and a short note."""
+    lines = [f"• {incident_line(i)}" for i in incidents[:10]]
+    more = len(ids) - len(lines)
+    head = (
+        f"This marks *{len(ids)} incident{'s' if len(ids) != 1 else ''}* of this summary resolved."
+    )
+    blocks = [list_section(head, lines, more if lines else 0)]
+    blocks.append({
+        "type": "input", "block_id": NOTE_BLOCK,
+        "label": {"type": "plain_text", "text": "What fixed it?"},
+        "element": {"type": "plain_text_input", "action_id": NOTE_INPUT, "multiline": True,
+                    "max_length": NOTE_MAX,
+                    "placeholder": {"type": "plain_text", "text": "Renewed the NDES RA certificate"}},
+    })  # fmt: skip
+    return {"type": "modal", "callback_id": RESOLVE_VIEW, "private_metadata": metadata,
+            "title": {"type": "plain_text", "text": "Mark resolved"},
+            "submit": {"type": "plain_text", "text": "Resolve"},
+            "close": {"type": "plain_text", "text": "Cancel"}, "blocks": blocks}  # fmt: skip
+
+
+def resolved_in_thread(by: str, note: str, count: int) -> Message:
+    """When the summary itself cannot be re-rendered: say it in the thread."""
+    return plain(resolution_line({"by": by, "note": note, "count": count}))
+
+
+def not_allowed() -> Message:
+    return plain(":no_entry: You are not allowed to resolve incidents here. "
+                 "Ask someone listed in the bot's INTUNE_BOT_RESOLVERS setting.")  # fmt: skip
+
+
+def summary_gone() -> Message:
+    return plain("This summary is no longer kept in full; share the log again to see everything.")
+
+
+def failure_label(event_id: object, code_: object = None) -> str:
+    what = escape(event_id or "?")
+    return what + (f" ({escape(code_)})" if code_ else "")
+
+
+def similar(items: Sequence[Mapping[str, Any]], event_id: object, code_: object = None) -> Message:
+    """ "Similar incidents": the same failure on any server, resolved ones first, with notes."""
+    what = failure_label(event_id, code_)
+    if not items:
+        return plain(f"No other incidents of {what} in the history.")
+    lines = []
+    for i in items:
+        line = f"• {incident_line(i)} — {escape(i.get('status', ''))}"
+        if i.get("status") == "resolved":
+            line += f" by {mention(i.get('resolved_by'))} {_when(i.get('resolved_at'))}"
+            if i.get("note"):
+                line += f": “{escape(i['note'])}”"
+        lines.append(line)
+    title = f"*Incidents of {what}*, on any server, resolved first"
+    return message(f"{len(items)} incidents of {what}", [list_section(title, lines)])
+
+
+def known_lines(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What the history knows of a failure on a server: {"incident": …, "recent": …} each."""
+    lines = []
+    for item in items:
+        inc, recent = item["incident"], item.get("recent") or {}
+        status = "open" if inc.get("status") == "open" else "resolved"
+        line = f"• {incident_line(inc)} — {status}"
+        n = int(recent.get("incidents", 0))
+        if n:
+            line += f"; {n} incident{'s' if n != 1 else ''} in the last {int(recent.get('days', 30))} days"
+        if recent.get("last"):
+            line += f", last on {_when(recent['last'])}"
+        fixed = recent.get("last_resolution")
+        if fixed:
+            line += f". Last resolved {_when(fixed.get('resolved_at'))} by {mention(fixed.get('resolved_by'))}"
+            if fixed.get("note"):
+                line += f": “{escape(fixed['note'])}”"
+        lines.append(line)
+    return lines
+
+
+def known(items: Sequence[Mapping[str, Any]], where: str) -> list[dict]:
+    """Blocks added to an answer: `where` is already mrkdwn (escaped)."""
+    if not items:
+        return []
+    return [list_section(f"*What the history knows {where}*", known_lines(items))]

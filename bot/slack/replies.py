@@ -59,19 +59,25 @@ def shared(value: str) -> render.Message:
     return render.answer(lookup(query, lang=lang), lang, share=False)
 
 
-def question(text: str, db: Path | None) -> render.Message:
-    """A mention or a DM: the same verbs, else a lookup plus what the history knows."""
+def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) -> render.Message:
+    """A mention or a DM: the same verbs, else a lookup plus what the history knows.
+
+    The history part covers the servers the question names and, asked in the thread
+    of a summary (`thread` is its channel and thread_ts), that summary's incidents.
+    """
+    from bot.slack.incidents import what_history_knows  # it imports this module
+
     text = strip_mentions(text)
     cmd = parse(text)
     if cmd.verb != "lookup":
         return command(text, db)
     lang = guess_lang(text)
-    msg = render.answer(lookup(text, lang=lang), lang, share=False)
+    found = lookup(text, lang=lang)
+    msg = render.answer(found, lang, share=False)
     with history_at(db) as history:
-        named = _servers_named(text, history) if history else []
-        for server in named[:2]:
-            found = [i.to_dict() for i in history.incidents(server=server, limit=10)]  # type: ignore[union-attr]
-            msg["blocks"] += render.incidents(found, server)["blocks"]
+        if history:
+            named = _servers_named(text, history)
+            msg["blocks"] += what_history_knows(history, found, named, thread)
     return render.message(msg["text"], msg["blocks"])
 
 

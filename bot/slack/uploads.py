@@ -29,7 +29,6 @@ from bot.summary import summarize_file
 
 log = logging.getLogger(__name__)
 
-SHOWN_INCIDENTS = 10  # per kind (new, ongoing, reopened); the rest is a count
 LOG_SUFFIXES = (".evtx", ".xml", ".csv", ".txt", ".log", ".tsv")
 # Metadata that settles it: these are never event log exports, don't even download them.
 NOT_LOG_MIMETYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip",
@@ -168,7 +167,12 @@ def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
     except HistoryError as err:
         log.warning("upload not recorded: %s", err)
         return None
-    return history_view(result, recent)
+    from bot.slack.incidents import remember_summary  # the buttons re-render it from there
+
+    view = history_view(result, recent)
+    data = {**summary.to_dict(), "file": file.get("name") or file.get("id")}
+    remember_summary(settings, thread.channel, thread.ts, thread.thread_ts, data, view)
+    return view
 
 
 def history_view(result: Any, recent: list[dict]) -> dict[str, Any]:
@@ -179,7 +183,7 @@ def history_view(result: Any, recent: list[dict]) -> dict[str, Any]:
         by_kind.setdefault(change.change, []).append(change)
     for kind, changes in by_kind.items():
         changes.sort(key=lambda c: (c.incident.kind != "failure", -c.added))
-        view[kind] = [c.to_dict() for c in changes[:SHOWN_INCIDENTS]]
+        view[kind] = [c.to_dict() for c in changes]  # render shows a few; "Show all" the rest
         view[f"{kind}_total"] = len(changes)
     return view
 

@@ -16,12 +16,14 @@ MANIFEST = Path(__file__).parent.parent.parent / "manifest.yml"
 
 # Which manifest event delivers each Bolt listener, and the scope that event needs (slack.md §3.2).
 EVENT_SCOPES = {
+    "app_home_opened": None,  # no scope: views.publish needs only the Home tab enabled
     "app_mention": "app_mentions:read",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
     "message.im": "im:history",
 }
 LISTENED = {
+    "app_home_opened": ["app_home_opened"],
     "app_mention": ["app_mention"],
     "message": ["message.channels", "message.groups", "message.im"],  # file_share and DMs
 }
@@ -57,7 +59,7 @@ def test_every_listened_event_is_subscribed_and_scoped(manifest):
     for event_type in registered:
         for event in LISTENED[event_type]:
             assert event in subscribed, event
-            assert EVENT_SCOPES[event] in scopes, event
+            assert EVENT_SCOPES[event] is None or EVENT_SCOPES[event] in scopes, event
 
 
 def test_no_event_or_scope_without_a_use(manifest):
@@ -65,7 +67,11 @@ def test_no_event_or_scope_without_a_use(manifest):
     assert subscribed == {e for events in LISTENED.values() for e in events}
     used = {"commands", "chat:write", "files:read", *(EVENT_SCOPES[e] for e in subscribed)}
     used |= {API_SCOPES[m] for m in web_api_calls()} - {None}
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == used
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == used - {None}
+
+
+def test_home_tab_is_enabled_for_app_home_opened(manifest):
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 
 
 def listened_event_types() -> set[str]:
@@ -88,11 +94,12 @@ def _event_type(func) -> str | None:
     # Bolt's builtin event matcher closes over the constraints it was given.
     for cell in getattr(func, "__closure__", None) or ():
         value = cell.cell_contents
-        if isinstance(value, str) and value in ("app_mention", "message"):
+        if isinstance(value, str) and value in ("app_mention", "message", "app_home_opened"):
             return value
         if isinstance(value, dict) and value.get("type"):
             return value["type"]
     return None
+
 
 # The scope each Web API call in bot/slack/ needs (slack.md §3.2); None: no scope.
 API_SCOPES = {
