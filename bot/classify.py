@@ -198,13 +198,30 @@ def extract_fields(event: Event, thorough: bool = True) -> dict[str, str]:
 
 
 def device_of(event: Event) -> str | None:
-    """Just the device ID: what a success needs, as cheaply as it can be had."""
+    """Just the device ID: what a success needs, as cheaply as it can be had.
+
+    Events of one kind name their device field alike, so the field found for
+    the first (provider, event ID) is tried first for the rest.
+    """
+    kind = (event.provider, event.event_id)
+    name = _DEVICE_FIELD.get(kind)
+    if name is not None:
+        value = event.data.get(name)
+        if value:
+            bare = value.strip("{}")
+            if len(bare) == 36 and bare[8] == bare[13] == bare[18] == bare[23] == "-":
+                return bare.lower()
     for name, value in event.data.items():
         if value and _field_of_name(name) == "device":
             device = _clean("device", value)
             if device:
+                if len(_DEVICE_FIELD) < 10_000:
+                    _DEVICE_FIELD[kind] = name
                 return device
     return extract_fields(event, thorough=False).get("device")
+
+
+_DEVICE_FIELD: dict[tuple[str, int], str] = {}
 
 
 # A code is written 0x…, as eight hex digits, or as a 9-10 digit decimal.
