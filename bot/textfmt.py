@@ -21,12 +21,12 @@ Ask about an Intune certificate connector event, diagnostic code or failure:
 
 _LABELS = {
     "en": {"cause": "Likely causes", "fix": "What to do", "related": "Related",
-           "doc": "Docs", "also": "Other matches", "inferred": "(our inference)",
+           "doc": "Docs", "also": "Other matches", "nearest": "Nearest known", "inferred": "(our inference)",
            "unknown": "{id} is not in the catalogue of Intune connector events and codes.",
            "nothing": "No event or code matches that.",
            "kinds": {"event": "Event", "code": "Diagnostic code", "hresult": "HRESULT"}},
     "fr": {"cause": "Causes probables", "fix": "Que faire", "related": "Voir aussi",
-           "doc": "Documentation", "also": "Autres résultats", "inferred": "(notre déduction)",
+           "doc": "Documentation", "also": "Autres résultats", "nearest": "Les plus proches", "inferred": "(notre déduction)",
            "unknown": "{id} n'est pas dans le catalogue des événements et codes du connecteur.",
            "nothing": "Aucun événement ni code ne correspond.",
            "kinds": {"event": "Événement", "code": "Code de diagnostic", "hresult": "HRESULT"}},
@@ -55,7 +55,7 @@ def format_answer(answer: Answer, lang: str = "en") -> str:
     else:
         lines.append(format_entry(best.entry, lang))
     if others:
-        lines += ["", labels["also"] + ":"]
+        lines += ["", (labels["nearest"] if answer.unknown_id else labels["also"]) + ":"]
         lines += [f"  {title(m.entry, lang)}  ({m.score:.0f})" for m in others]
     return "\n".join(lines)
 
@@ -94,6 +94,10 @@ def format_summary(summary, lang: str = "en") -> str:
     if not d["failures"]:
         out.append("No connector failures.")
     else:
+        top = d["failures"][0]
+        code = f" with {top['code']} {top['code_name'] or ''}".rstrip() if top["code"] else ""
+        where = ", ".join(top["servers"]) or "an unnamed server"
+        out.append(f"Mostly: {top['count']} x {top['event_id']} {top['name']}{code} on {where}")
         total = sum(g["count"] for g in d["failures"])
         out += ["", f"Failures: {total:,}"]
         for g in d["failures"][:15]:
