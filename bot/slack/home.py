@@ -46,7 +46,7 @@ def view(data: Mapping[str, Any], *, now: datetime | None = None) -> dict:
         context(
             f"{len(servers)} connector server{'s' if len(servers) != 1 else ''} · "
             f"{open_total} open incident{'s' if open_total != 1 else ''} · "
-            f"updated {now:%Y-%m-%d %H:%M} UTC"
+            f"times in UTC · updated {now:%Y-%m-%d %H:%M}"
         )
     )
     top += [divider(), header("Connector servers")]
@@ -79,9 +79,11 @@ def _server(s: Mapping[str, Any]) -> dict:
             f"\n:page_facing_up: Last log {code(upload.get('file_name', '?'))}{who}, "
             f"{_when(upload.get('uploaded_at'))}"
         )
-    lines = [_open_line(i) for i in s.get("open") or ()]
-    more = max(0, n_open - len(lines))
-    return list_section(title, lines, more)
+    lines = [_open_line(i) for i in list(s.get("open") or ())[:MAX_OPEN]]
+    more = n_open - len(lines)
+    if more > 0:
+        lines.append(f"…and {more} more open: {code('/intune history ' + str(s.get('name', '')))}")
+    return list_section(title, lines)
 
 
 def _open_line(i: Mapping[str, Any]) -> str:
@@ -117,4 +119,4 @@ def _help() -> list[dict]:
 
 def _when(iso: object) -> str:
     text = str(iso or "")
-    return escape(text[:16].replace("T", " ") + " UTC") if text else "?"
+    return escape(text[:16].replace("T", " ")) if text else "?"

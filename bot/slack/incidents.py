@@ -160,8 +160,9 @@ def home_data(db: Path | None, *, now: datetime | None = None, days: int = 30) -
         servers = [s.to_dict() for s in history.servers()]
         uploads = history.last_uploads()
         for server in servers[: home.MAX_SERVERS]:
-            found = history.incidents(server=server["name"], status="open", limit=home.MAX_OPEN)
-            server["open"] = [i.to_dict() for i in found if i.server == server["name"]]
+            found = history.incidents(server=server["name"], status="open", limit=200)
+            found.sort(key=lambda i: (i.kind != "failure", -i.count))  # failures, biggest first
+            server["open"] = [i.to_dict() for i in found if i.server == server["name"]][:20]
             server["upload"] = uploads.get(server["name"])
         since = (now or datetime.now(UTC)) - timedelta(days=days)
         recent = history.incidents(since=since, limit=5000)

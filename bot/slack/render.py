@@ -531,6 +531,39 @@ def servers(items: Sequence[Mapping[str, Any]]) -> Message:
     return message(f"{len(items)} connector servers", [list_section("*Connector servers*", lines)])
 
 
+DIGEST_SHOWN = 10  # incidents listed per kind; the rest is a count
+DIGEST_KINDS = (("new", ":new: New"), ("ongoing", ":repeat: Still open"),
+                ("resolved", ":white_check_mark: Resolved"))  # fmt: skip
+
+
+def digest(data: Mapping[str, Any]) -> Message:
+    """The daily digest, from `Digest.to_dict()`: new, still open and resolved incidents."""
+    head = f"*Connector incidents* from {_when(data.get('since'))} to {_when(data.get('until'))}"
+    counts = {key: len(data.get(key) or ()) for key, _ in DIGEST_KINDS}
+    if not any(counts.values()):
+        text = "Daily digest: no connector incidents in the last day, none open"
+        return message(text, [section(f"{head}\n:sunny: No new, open or resolved incidents.")])
+    text = "Daily digest: " + ", ".join(
+        f"{counts[key]} {label.split(' ', 1)[1].lower()}" for key, label in DIGEST_KINDS
+    )
+    blocks = [section(head)]
+    for key, label in DIGEST_KINDS:
+        items = list(data.get(key) or ())
+        if not items:
+            continue
+        lines = []
+        for inc in items[:DIGEST_SHOWN]:
+            line = f"• {incident_line(inc)}"
+            if key == "resolved" and inc.get("note"):
+                line += f": “{escape(inc['note'])}”"
+            elif key == "new" and inc.get("status") == "resolved":
+                line += " (already resolved)"
+            lines.append(line)
+        more = len(items) - len(lines)
+        blocks.append(list_section(f"*{label}* ({len(items)})", lines, more))
+    return message(text, blocks)
+
+
 # --- incident workflow: summary buttons, resolve modal, similar, thread answers --------
 
 RESOLVE_ACTION = "intune_resolve"

@@ -34,11 +34,13 @@ def run(*, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> int:
 
 def _serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
     from bot.slack.app import Services, create_app
+    from bot.slack.digest import start_digest
 
     # Until Slack has accepted the tokens, one line on stderr says it all: the SDK's own
     # error logs would only repeat it, with a traceback.
     logging.disable(logging.CRITICAL)
     services = Services.create(settings)
+    digest = None
     try:
         app = create_app(settings, services)  # auth.test: a refused token raises SettingsError
         if http:
@@ -49,6 +51,7 @@ def _serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        digest = start_digest(app.client, settings, services.seen)  # None: no digest channel set
         if http:
             log.info(
                 "HTTP mode: events at http://%s:%s/slack/events, health at /health",
@@ -65,6 +68,8 @@ def _serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
                 handler.close()
     finally:
         logging.disable(logging.NOTSET)
+        if digest:
+            digest.stop()
         services.close()
     return 0
 

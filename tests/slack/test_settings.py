@@ -64,3 +64,11 @@ def test_upload_limit_and_workers_come_from_the_environment():
 )
 def test_token_goes_only_to_slack_or_the_api_url_host(url, ok):
     assert trusted(url, "http://127.0.0.1:9/api/") is ok
+
+
+def test_resolvers_are_user_and_group_ids():
+    assert Settings.from_env({}).resolvers == ()
+    env = {"INTUNE_BOT_RESOLVERS": " U024BE7LH, S0614TZR7 ,W12345,"}
+    assert Settings.from_env(env).resolvers == ("U024BE7LH", "S0614TZR7", "W12345")
+    with pytest.raises(SettingsError, match="INTUNE_BOT_RESOLVERS.*@ana"):
+        Settings.from_env({"INTUNE_BOT_RESOLVERS": "U024BE7LH,@ana"})

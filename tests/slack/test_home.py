@@ -1,0 +1,109 @@
+"""The App Home tab, through the real Bolt app: app_home_opened → views.publish (issue 6)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from conftest import texts
+from connector_log import START, records
+
+from bot.history import UploadInfo, open_history
+from bot.slack import home
+from bot.summary import summarize_file
+from tests.support.connector_logs import legacy_pkcs_ca_outage, two_servers
+from tests.support.evtx_writer import write_evtx
+
+
+def record(settings, path: Path, user="U1") -> None:
+    summary = summarize_file(path, keep_events=True)
+    info = UploadInfo.from_file(path, "evtx", source="slack", user=user, channel="C1",
+                                thread_ts="1700000000.000001")  # fmt: skip
+    with open_history(settings.db_path) as history:
+        history.record_upload(info, summary.events)
+
+
+def opened(slack, fake_slack, user="U1", tab="home"):
+    before = len(fake_slack.calls_to("views.publish"))
+    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": tab,
+             "event_ts": "1700000000.000100"}  # fmt: skip
+    assert slack.event(event).status == 200
+    (call,) = fake_slack.wait_for("views.publish", count=before + 1)[before:]
+    view = call["view"] if isinstance(call["view"], dict) else json.loads(call["view"])
+    return call, view
+
+
+def test_home_shows_servers_open_incidents_uploads_and_help(slack, fake_slack, settings,
+                                                             tmp_path):  # fmt: skip
+    two_servers(tmp_path / "two.evtx")
+    legacy_pkcs_ca_outage(tmp_path / "outage.evtx")
+    record(settings, tmp_path / "two.evtx", user="U7")
+    record(settings, tmp_path / "outage.evtx")
+    with open_history(settings.db_path) as history:
+        servers = history.servers()
+        open_ = history.incidents(status="open", limit=500)
+    call, view = opened(slack, fake_slack)
+    assert call["user_id"] == "U1" and view["type"] == "home"
+    assert len(view["blocks"]) <= 100
+    shown = texts([{"blocks": view["blocks"]}])
+    assert len(servers) >= 2
+    for server in servers:
+        assert f"`{server.name}`" in shown
+        assert f"{server.open_incidents} open" in shown
+    for server in servers:  # each server's biggest open failure is listed
+        top = max((i for i in open_ if i.server == server.name and i.kind == "failure"),
+                  key=lambda i: i.count)  # fmt: skip
+        assert f"*{top.event_id} ({top.code})* {top.name} × {top.count}" in shown
+    assert "since 2026-11-" in shown and "times in UTC" in shown
+    assert "Last log `two.evtx` by <@U7>" in shown or "Last log `outage.evtx` by <@U1>" in shown
+    assert "Most recurrent failures, last 30 days" in shown
+    assert "mention me" in shown and "Slash commands do not work in threads" in shown
+
+
+def test_home_with_many_servers_stays_within_100_blocks(slack, fake_slack, settings, tmp_path):
+    def many():
+        for n in range(150):
+            yield from records(2, server=f"NDES{n:03d}.contoso.com",
+                               start=START + timedelta(minutes=3 * n))  # fmt: skip
+
+    write_evtx(tmp_path / "many.evtx", many())
+    record(settings, tmp_path / "many.evtx")
+    _, view = opened(slack, fake_slack)
+    assert len(view["blocks"]) <= 100
+    shown = texts([{"blocks": view["blocks"]}])
+    listed = shown.count(":red_circle:")
+    assert 30 <= listed < 150
+    assert f"…and {150 - listed} more servers" in shown
+    assert "How to use" in shown  # the help is never pushed out
+    assert "150 connector servers · 150 open incidents" in shown
+
+
+def test_home_escapes_hostile_server_and_file_names(slack, fake_slack, settings, tmp_path):
+    hostile = "NDES<!channel>"
+    path = tmp_path / "<@U999> & <!here>.evtx"
+    write_evtx(path, records(3, server=hostile))
+    record(settings, path)
+    _, view = opened(slack, fake_slack)
+    shown = texts([{"blocks": view["blocks"]}])
+    assert "<!channel>" not in shown and "<@U999>" not in shown and "<!here>" not in shown
+    assert "NDES&lt;!channel&gt;" in shown
+    assert "`&lt;@U999&gt; &amp; &lt;!here&gt;.evtx`" in shown
+
+
+def test_home_is_refreshed_each_time_it_is_opened(slack, fake_slack, settings, tmp_path):
+    _, first = opened(slack, fake_slack)
+    assert "No connector servers yet" in texts([{"blocks": first["blocks"]}])
+    write_evtx(tmp_path / "a.evtx", records(3))
+    record(settings, tmp_path / "a.evtx")
+    _, second = opened(slack, fake_slack)
+    assert "`NDES01.contoso.com`" in texts([{"blocks": second["blocks"]}])
+    opened_messages_tab = {"type": "app_home_opened", "user": "U1", "channel": "D0HOME",
+                           "tab": "messages", "event_ts": "1700000000.000200"}  # fmt: skip
+    slack.event(opened_messages_tab)
+    assert len(fake_slack.calls_to("views.publish")) == 2  # the Messages tab needs no view
+
+
+def test_home_without_a_history_says_so():
+    view = home.view({"available": False})
+    assert view["type"] == "home" and "not available" in texts([{"blocks": view["blocks"]}])
