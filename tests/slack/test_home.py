@@ -107,3 +107,17 @@ def test_home_is_refreshed_each_time_it_is_opened(slack, fake_slack, settings, t
 def test_home_without_a_history_says_so():
     view = home.view({"available": False})
     assert view["type"] == "home" and "not available" in texts([{"blocks": view["blocks"]}])
+
+
+def test_home_blocks_pass_slack_sdk_validation(settings, tmp_path):
+    from slack_sdk.models.blocks import Block
+    from slack_sdk.models.views import View
+
+    from bot.slack.incidents import home_data
+
+    two_servers(tmp_path / "two.evtx")
+    record(settings, tmp_path / "two.evtx")
+    view = home.view(home_data(settings.db_path))
+    View(**view).validate_json()
+    for block in view["blocks"]:
+        Block.parse(block).validate_json()

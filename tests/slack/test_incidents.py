@@ -386,3 +386,23 @@ def test_show_all_of_a_huge_summary_keeps_50_blocks_a_message():
     shown = texts(every)
     assert all(f"0x{k:08X}" in shown for k in range(3000))
     assert render.RESOLVE_ACTION in actions_of(every[0])
+
+
+def test_buttons_modal_and_answers_pass_slack_sdk_validation():
+    from slack_sdk.models.blocks import Block
+    from slack_sdk.models.views import View
+
+    inc = {"id": 7, "event_id": "20502", "code": "0x00000410", "server": "NDES01", "count": 3,
+           "first": "2026-11-20T08:00:00+00:00", "last": "2026-11-20T09:00:00+00:00",
+           "status": "resolved", "resolved_by": "U1", "note": HOSTILE}  # fmt: skip
+    data = {"file": "x.evtx", "records": 9, "connector_events": 9, "failures": [inc]}
+    messages = [
+        render.summary(data, {"new": [inc]}),
+        render.summary(data, {"new": [inc]}, resolved=[{"by": "U1", "note": HOSTILE}]),
+        render.similar([inc], "20502", "0x00000410"),
+        {"blocks": render.known([{"incident": inc, "recent": {"incidents": 2}}], "here")},
+    ]
+    for msg in messages:
+        for block in msg["blocks"]:
+            Block.parse(block).validate_json()
+    View(**render.resolve_modal([7], json.dumps({"ids": "7"}), [inc])).validate_json()
