@@ -21,9 +21,10 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,19 +49,25 @@ KEEP_SUMMARIES = 90 * 24 * 3600  # seconds a summary can still be re-rendered
 # --- kept summaries ---------------------------------------------------------------------
 
 
-def summaries_path(settings: Settings) -> Path:
-    return settings.db_path.with_name(settings.db_path.stem + "-slack-summaries.db")
+def summaries_path(history: Settings | Path) -> Path:
+    """Next to the history file: `history.db` keeps its summaries in `history-slack-summaries.db`."""
+    path = history.db_path if isinstance(history, Settings) else Path(history)
+    return path.with_name(path.stem + "-slack-summaries.db")
 
 
 @contextmanager
-def summaries(settings: Settings) -> Iterator[sqlite3.Connection]:
-    path = summaries_path(settings)
+def summaries(history: Settings | Path) -> Iterator[sqlite3.Connection]:
+    path = summaries_path(history)
     path.parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(path, timeout=5.0, isolation_level=None)) as db:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(
-            "CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, at REAL, body TEXT)"
+            """CREATE TABLE IF NOT EXISTS summaries (
+                 key TEXT PRIMARY KEY,  -- channel/ts of the summary message
+                 at REAL NOT NULL, body TEXT NOT NULL,
+                 thread TEXT NOT NULL)  -- channel/thread_ts it was posted in"""
         )
+        db.execute("CREATE INDEX IF NOT EXISTS summaries_thread ON summaries(thread)")
         yield db
 
 
@@ -75,8 +82,13 @@ def remember_summary(
         with summaries(settings) as db:
             db.execute("DELETE FROM summaries WHERE at < ?", (time.time() - KEEP_SUMMARIES,))
             db.execute(
-                "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)",
-                (f"{channel}/{ts}", time.time(), json.dumps(body, default=str)),
+                "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?)",
+                (
+                    f"{channel}/{ts}",
+                    time.time(),
+                    json.dumps(body, default=str),
+                    f"{channel}/{thread_ts}",
+                ),  # fmt: skip
             )
     except (sqlite3.Error, OSError, TypeError, ValueError) as err:
         log.warning("summary %s/%s not kept: %s", channel, ts, err)
@@ -91,6 +103,26 @@ def kept_summary(settings: Settings, channel: str, ts: str) -> dict | None:
         log.warning("kept summaries unavailable: %s", err)
         return None
     return json.loads(found[0]) if found else None
+
+
+def thread_incident_ids(history: Path | None, channel: str, thread_ts: str) -> list[int]:
+    """The incidents of the summaries posted in one thread (ongoing ones keep an older thread)."""
+    if history is None or not summaries_path(history).exists():
+        return []
+    try:
+        with summaries(history) as db:
+            rows = db.execute(
+                "SELECT body FROM summaries WHERE thread = ? ORDER BY at DESC LIMIT 20",
+                (f"{channel}/{thread_ts}",),
+            ).fetchall()
+    except sqlite3.Error as err:
+        log.warning("kept summaries unavailable: %s", err)
+        return []
+    return list(
+        dict.fromkeys(
+            i for (body,) in rows for i in render.incident_ids(json.loads(body)["history"])
+        )
+    )
 
 
 def keep_resolution(settings: Settings, channel: str, ts: str, kept: dict) -> None:
@@ -185,13 +217,19 @@ def recurring(incidents: Sequence[Any], top: int = 8) -> list[dict]:
 
 
 def what_history_knows(
-    history: History, answer: Answer, servers: Sequence[str], thread: tuple[str, str] | None
-) -> list[dict]:
+    history: History, answer: Answer, servers: Sequence[str], thread: tuple[str, str] | None,
+    db: Path | None = None,
+) -> list[dict]:  # fmt: skip
     """Blocks for a question: its failure on the servers it names, or in the summary's thread."""
     entry = answer.best.entry if answer.best else None  # a wrong guess only finds nothing
     blocks: list[dict] = []
     if thread:
         found = history.incidents_in_thread(*thread)
+        known = {i.id for i in found}
+        for incident_id in thread_incident_ids(db, *thread):
+            if incident_id not in known:
+                found += _incident_or_none(history, incident_id)
+        found.sort(key=lambda i: i.last, reverse=True)
         items = _with_recent(history, _about(found, entry) or found)
         blocks += render.known(items, "about this thread's incidents")
     for server in servers[:2]:
@@ -202,6 +240,13 @@ def what_history_knows(
             listed = [i.to_dict() for i in history.incidents(server=server, limit=10)]
             blocks += render.incidents(listed, server)["blocks"]
     return blocks
+
+
+def _incident_or_none(history: History, incident_id: int) -> list[Any]:
+    try:
+        return [history.incident(incident_id)]
+    except HistoryError:  # folded into another incident since
+        return []
 
 
 def _about(incidents: Sequence[Any], entry: Any) -> list[Any]:
@@ -253,6 +298,30 @@ def where(body: dict) -> tuple[str, str, str]:
     return channel, ts, msg.get("thread_ts") or container.get("thread_ts") or ts
 
 
+def reported(method: Callable[..., None]) -> Callable[..., None]:
+    """A lazy listener's failure: logged with its traceback, and told to the person who clicked.
+
+    (Bolt logs a lazy listener's exception as one line, and the person would see nothing.)
+    """
+
+    @wraps(method)
+    def wrapper(self: IncidentListeners, **kw: Any) -> None:
+        try:
+            method(self, **kw)
+        except Exception:
+            log.exception("%s failed", method.__name__)
+            body, client = kw.get("body") or {}, kw.get("client")
+            meta = (body.get("view") or {}).get("private_metadata") or "{}"
+            channel = where(body)[0] or json.loads(meta).get("c")
+            try:
+                user = body["user"]["id"]
+                client.chat_postEphemeral(channel=channel, user=user, **render.crashed())  # type: ignore[union-attr]
+            except Exception:
+                log.exception("could not report the failure in Slack")
+
+    return wrapper
+
+
 class IncidentListeners:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -271,6 +340,7 @@ class IncidentListeners:
         client.chat_postEphemeral(channel=channel, user=user, **render.not_allowed())
         return True
 
+    @reported
     def resolve_clicked(self, body: dict, action: dict, client: WebClient) -> None:
         channel, ts, thread = where(body)
         if not self._first(body, action) or self._refuse(client, channel, body["user"]["id"]):
@@ -282,6 +352,7 @@ class IncidentListeners:
         modal = render.resolve_modal(ids, meta, shown)
         client.views_open(trigger_id=body["trigger_id"], view=modal)
 
+    @reported
     def resolve_submitted(self, body: dict, view: dict, client: WebClient) -> None:
         meta, user = json.loads(view.get("private_metadata") or "{}"), body["user"]["id"]
         first = self.services.seen.claim("view", view["id"])
@@ -304,6 +375,7 @@ class IncidentListeners:
         msg = render.summary(kept["data"], kept["history"], resolved=kept["resolved"])
         client.chat_update(channel=meta["c"], ts=meta["ts"], **msg)
 
+    @reported
     def similar(self, body: dict, action: dict, client: WebClient) -> None:
         channel, _, thread = where(body)
         if self._first(body, action):
@@ -312,6 +384,7 @@ class IncidentListeners:
             msg = render.similar(found, value["e"], value.get("c"))
             client.chat_postMessage(channel=channel, thread_ts=thread, **msg)
 
+    @reported
     def show_all(self, body: dict, action: dict, client: WebClient) -> None:
         channel, ts, thread = where(body)
         kept = self._first(body, action) and kept_summary(self.settings, channel, ts)
@@ -324,6 +397,7 @@ class IncidentListeners:
             for msg in rest:
                 client.chat_postMessage(channel=channel, thread_ts=thread, **msg)
 
+    @reported
     def home_opened(self, event: dict, client: WebClient) -> None:
         if event.get("tab", "home") == "home":
             view = home.view(home_data(self.services.db))

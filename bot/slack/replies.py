@@ -77,7 +77,7 @@ def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) 
     with history_at(db) as history:
         if history:
             named = _servers_named(text, history)
-            msg["blocks"] += what_history_knows(history, found, named, thread)
+            msg["blocks"] += what_history_knows(history, found, named, thread, db)
     return render.message(msg["text"], msg["blocks"])
 
 

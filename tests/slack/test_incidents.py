@@ -406,3 +406,24 @@ def test_buttons_modal_and_answers_pass_slack_sdk_validation():
         for block in msg["blocks"]:
             Block.parse(block).validate_json()
     View(**render.resolve_modal([7], json.dumps({"ids": "7"}), [inc])).validate_json()
+
+
+def test_a_failing_button_tells_the_person_who_clicked(slack, fake_slack, tmp_path):
+    summary, thread = uploaded(slack, fake_slack, tmp_path)
+    fake_slack.fail_next("views.open", body={"ok": False, "error": "expired_trigger_id"})
+    click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread, user="U4")
+    (told,) = fake_slack.wait_for("chat.postEphemeral")
+    assert told["user"] == "U4" and told["channel"] == "C1"
+    assert "went wrong" in told["text"]
+
+
+def test_a_question_in_the_thread_of_an_ongoing_incidents_summary_finds_it(slack, fake_slack,
+                                                                            tmp_path, settings):  # fmt: skip
+    uploaded(slack, fake_slack, tmp_path, ts="1700000001.000001", name="a.evtx")
+    _, thread = uploaded(slack, fake_slack, tmp_path, ts="1700000002.000002", name="b.evtx",
+                         start=START + timedelta(hours=1))  # fmt: skip
+    (incident,) = incidents(settings)
+    assert incident.thread_ts == "1700000001.000001"  # ongoing: it keeps its first thread
+    shown = texts([ask(slack, fake_slack, "what is this?", thread_ts=thread)])
+    assert "What the history knows about this thread's incidents" in shown
+    assert "20502 (0x00000410) on `NDES01.contoso.com`, 10×" in shown
