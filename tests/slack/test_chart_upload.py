@@ -6,7 +6,7 @@ import dataclasses
 import io
 import struct
 
-from conftest import texts
+from conftest import payload, texts
 from connector_log import write
 from test_connector_uploads import share, summary_for
 
@@ -149,3 +149,18 @@ def test_chart_file_names_are_tame():
     assert chart_filename("NDES01.evtx") == "NDES01-timeline.png"
     assert chart_filename("../we ird<!here>.xml") == "we_ird__here-timeline.png"
     assert chart_filename("<>") == "log-timeline.png"
+
+
+def test_one_message_with_two_logs_gets_one_eyes_and_one_mark(slack, fake_slack, tmp_path):
+    clean = write(tmp_path / "ok.evtx", failures=0, successes=5)
+    broken = write(tmp_path / "ko.evtx", failures=5)
+    files = [fake_slack.add_file("F1", "ok.evtx", clean.read_bytes()),
+             fake_slack.add_file("F2", "ko.evtx", broken.read_bytes())]  # fmt: skip
+    event = {**payload("message_file_share"), "files": files, "ts": TS, "event_ts": TS}
+    assert slack.event(event).status == 200
+    fake_slack.wait_for("reactions.remove", timeout=20)
+    assert [(m, n) for m, n, *_ in reactions(fake_slack)] == [
+        ("reactions.add", "eyes"),
+        ("reactions.add", "red_circle"),  # one of the two had failures
+        ("reactions.remove", "eyes"),
+    ]
