@@ -233,12 +233,12 @@ def what_history_knows(
         items = _with_recent(history, _about(found, entry) or found)
         blocks += render.known(items, "about this thread's incidents")
     for server in servers[:2]:
-        found = _about(history.incidents(server=server, limit=50), entry)
-        if found:
-            blocks += render.known(_with_recent(history, found), f"on {render.code(server)}")
+        found = history.incidents(server=server, limit=50)
+        if found:  # the failure asked about, else the server's latest failures
+            items = _with_recent(history, _about(found, entry) or found)
+            blocks += render.known(items, f"on {render.code(server)}")
         else:
-            listed = [i.to_dict() for i in history.incidents(server=server, limit=10)]
-            blocks += render.incidents(listed, server)["blocks"]
+            blocks += render.incidents([], server)["blocks"]
     return blocks
 
 

@@ -427,3 +427,21 @@ def test_a_question_in_the_thread_of_an_ongoing_incidents_summary_finds_it(slack
     shown = texts([ask(slack, fake_slack, "what is this?", thread_ts=thread)])
     assert "What the history knows about this thread's incidents" in shown
     assert "20502 (0x00000410) on `NDES01.contoso.com`, 10×" in shown
+
+
+def test_a_question_about_another_failure_still_gets_the_servers_history(slack, fake_slack,
+                                                                          tmp_path, settings):  # fmt: skip
+    uploaded(slack, fake_slack, tmp_path)
+    resolve_directly(settings, "CA back up", by="U8")
+    shown = texts([ask(slack, fake_slack, "why did PKCS issuance fail on NDES01")])
+    assert "What the history knows on `NDES01.contoso.com`" in shown
+    assert "20502 (0x00000410) on `NDES01.contoso.com`, 5×" in shown
+    assert "by <@U8>: “CA back up”" in shown
+
+
+def test_similar_incidents_on_hostile_servers_ping_no_one(slack, fake_slack, tmp_path):
+    summary, thread = uploaded(slack, fake_slack, tmp_path, server="NDES01<!here>.contoso.com")
+    click(slack, summary, render.SIMILAR_ACTION, thread_ts=thread)
+    (post,) = fake_slack.wait_for("chat.postMessage", where=lambda c: "Incidents of" in texts([c]))
+    shown = texts([post])
+    assert "<!here>" not in shown and "`NDES01&lt;!here&gt;.contoso.com`" in shown
