@@ -176,7 +176,10 @@ def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
 
 
 def history_view(result: Any, recent: list[dict]) -> dict[str, Any]:
-    """What render.summary shows of an IngestResult: the biggest changes of each kind, and counts."""
+    """What render.summary shows of an IngestResult: every change of each kind, biggest first.
+
+    render.summary lists a few of each kind; "Show all" re-renders the kept view in full.
+    """
     view: dict[str, Any] = {"already_recorded": result.already_recorded, "recent": recent}
     by_kind: dict[str, list] = {}
     for change in result.incidents:
