@@ -9,6 +9,7 @@ named data field when present and from the message text otherwise.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -173,17 +174,13 @@ def extract_fields(event: Event, thorough: bool = True) -> dict[str, str]:
     if event.message:
         free_text.append(event.message)
     for text in free_text:
-        if ":" not in text and "=" not in text:
-            continue  # no "Label: value" in it
-        for field, value in _labelled(text):
+        for field, cleaned in _labelled_clean(text):
             if field not in found:
-                cleaned = _clean(field, value)
-                if cleaned:
-                    found[field] = cleaned
+                found[field] = cleaned
     if not thorough:
         return found
     if "code" not in found:
-        codes = [c for text in free_text if _MAY_HOLD_CODE.search(text) for c in find_codes(text)]
+        codes = [c for text in free_text for c in _codes_in(text)]
         if codes:
             # A diagnostic code (0x4xx, 0x0) names the failure better than an HRESULT.
             found["code"] = next((c for c in codes if c.startswith("0x00000")), codes[0])
@@ -222,6 +219,21 @@ def device_of(event: Event) -> str | None:
 
 
 _DEVICE_FIELD: dict[tuple[str, int], str] = {}
+
+
+# The same exception text comes back on every failure of one kind: read each
+# distinct text once. Bounded, so a log of unique messages costs nothing extra.
+@functools.lru_cache(maxsize=4096)
+def _labelled_clean(text: str) -> tuple[tuple[str, str], ...]:
+    if ":" not in text and "=" not in text:
+        return ()  # no "Label: value" in it
+    pairs = ((field, _clean(field, value)) for field, value in _labelled(text))
+    return tuple((field, cleaned) for field, cleaned in pairs if cleaned)
+
+
+@functools.lru_cache(maxsize=4096)
+def _codes_in(text: str) -> tuple[str, ...]:
+    return tuple(find_codes(text)) if _MAY_HOLD_CODE.search(text) else ()
 
 
 # A code is written 0x…, as eight hex digits, or as a 9-10 digit decimal.

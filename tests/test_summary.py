@@ -118,3 +118,23 @@ def test_summarize_refuses_what_is_not_a_log(tmp_path):
     with pytest.raises(NotAnEventLog) as err:
         summarize_file(path)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("shape", ["named", "spaced", "message", "lines", "mixed"])
+@pytest.mark.parametrize("provider", ["Microsoft Intune Connector", "NDESConnector"])
+def test_legacy_event_shapes_give_the_same_summary(tmp_path, shape, provider):
+    # The legacy connector's field names are undocumented: named fields, spaced
+    # names, or everything in one message must all summarize alike.
+    path = tmp_path / f"{shape}.evtx"
+    truth = logs.legacy_pkcs_ca_outage(path, shape=shape, provider=provider).to_dict()
+    got = summarize_file(path).to_dict()
+    expected = {key(g): g for g in truth["failures"]}
+    actual = {key(g): g for g in got["failures"]}
+    assert actual.keys() == expected.keys()
+    for k, want in expected.items():
+        have = actual[k]
+        assert have["count"] == want["count"]
+        assert have["devices"]["count"] == want["devices"]
+        assert sorted(have["cas"]["examples"]) == sorted(want["cas"])
+        assert sorted(have["templates"]["examples"]) == sorted(want["templates"])
+        assert have["later_succeeded"] == want["later_succeeded"]
