@@ -213,6 +213,8 @@ def _event_data(data: dict | str | list) -> dict[str, str]:
             for v in value if type(value) is list else [value]:
                 unnamed += 1
                 out[f"Data{unnamed}"] = _text(v)
+        elif type(value) is str and "\r" not in value:
+            out[key] = value  # the usual case, without a call per value
         else:
             out[key] = _text(value)
     return out
