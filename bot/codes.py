@@ -44,8 +44,15 @@ def canonical_code(text: str) -> str | None:
     m = HEX_CODE.fullmatch(text)
     if m:
         digits = m.group(1) or m.group(2)
-        if m.group(2) and not re.search(r"[a-fA-F]", digits) and not text.lower().endswith("h"):
-            return None  # eight plain digits are a number, not a hex code
+        if (
+            m.group(2)
+            and not re.search(r"[a-fA-F]", digits)
+            and not text.lower().endswith("h")
+            and not digits.startswith("8")
+        ):
+            # Eight plain digits are a number, except a failure HRESULT written
+            # without 0x ("80070005": the high bit set, so it starts with 8).
+            return None
         return code_from_int(int(digits, 16))
     if SIGNED_DECIMAL.fullmatch(text):
         value = int(text)

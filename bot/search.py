@@ -33,6 +33,7 @@ EXACT = 100.0
 FUZZY_NAME_CUTOFF = 82.0  # rapidfuzz ratio on squashed names; below this a name is not "meant"
 FREE_TEXT_CUTOFF = 0.22  # share of the question's weight an entry must cover
 TYPO_CUTOFF = 84.0  # a question word this close to a known word is that word
+NEAR = 0x40  # how far an unknown ID or code may be from the entries offered instead
 PHRASE_BONUS = 0.5  # weight of the longest run of question words found in an entry's own text
 
 
@@ -92,14 +93,16 @@ def lookup(
             scored[entry.id] = Match(entry, score, exact)
 
     unknown = None
-    for ident in _named_ids(stripped):
-        entry = index.by_id.get(ident)
-        if entry is not None:
-            offer(entry, EXACT, True)
-        else:
+    named = _named_ids(stripped)
+    known = [index.by_id[i] for i in named if i in index.by_id]
+    for entry in known:
+        offer(entry, EXACT, True)
+    for ident in named:
+        if ident not in index.by_id:
             unknown = unknown or ident
-            for near, score in index.nearest(ident):
-                offer(near, score, False)
+            if not known:  # with an exact answer, neighbours of a stray number are noise
+                for near, score in index.nearest(ident):
+                    offer(near, score, False)
 
     for entry, score, exact in index.by_name(stripped):
         offer(entry, score, exact)
@@ -155,10 +158,10 @@ def stem(word: str) -> str:
 STOPWORDS = set(
     """a an the is are was were be been do does did why what how when where which who
     my our your its it this that these those to of in on for from with by at as or and
-    not no can cant cannot could would should will i we you they me us there here
+    no can could would should will i we you they me us there here
     le la les un une des du de d l est sont pourquoi quoi quel quelle quels comment
     quand ou et en sur pour par avec dans au aux ce cet cette ces mon ma mes notre
-    nos votre vos il elle ils elles on nous vous je j qu que qui ne pas n s y
+    nos votre vos il elle ils elles on nous vous je j qu que qui n s y
     please help""".split()
 )
 
@@ -186,7 +189,18 @@ class _Index:
                     self.names[key] = entry
                 for code in find_codes(name):  # alias spellings such as 0x0FFFFFFFF
                     self.by_id.setdefault(code, entry)
+        # Names as people shorten them: "crpverify failure" for CRPVerifyMetric_Failure.
+        # Each name minus one of its words is a fuzzy candidate (never an exact one).
+        self.variants: dict[str, Entry] = {}
+        for entry in self.entries:
+            words = split_name(entry.name).split()
+            if len(words) >= 3:
+                for i in range(len(words)):
+                    key = squash(" ".join(words[:i] + words[i + 1 :]))
+                    if key not in self.names:
+                        self.variants.setdefault(key, entry)
         self.name_keys = list(self.names)
+        self.variant_keys = list(self.variants)
 
     # concepts
 
@@ -205,7 +219,12 @@ class _Index:
 
     def concepts(self, text: str, correct_typos: bool = False) -> list[str]:
         concept = self.concept
-        stems = [stem(w) for w in fold(text).split() if w not in STOPWORDS]
+        stems = [_NOT if w in _NEGATION_WORDS else stem(w)
+                 for w in fold(text).split() if w not in STOPWORDS]  # fmt: skip
+        # "ne ... pas" and "won't" are one negation, not two
+        stems = [
+            w for i, w in enumerate(stems) if not (w == _NOT and _NOT in stems[max(0, i - 2) : i])
+        ]
         out: list[str] = []
         i = 0
         while i < len(stems):
@@ -229,7 +248,9 @@ class _Index:
     def _correct(self, word: str) -> str:
         if len(word) < 4 or word in self.idf or word.isdigit():
             return word
-        best = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        best = process.extractOne(
+            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+        )
         return best[0] if best else word
 
     @cached_property
@@ -309,10 +330,12 @@ class _Index:
         for key in keys:
             if len(key) < 6:
                 continue
-            for name, score, _ in process.extract(
-                key, self.name_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF, limit=3
-            ):
-                out.append((self.names[name], score * 0.95, False))
+            for pool, keys_, weight in ((self.names, self.name_keys, 0.95),
+                                        (self.variants, self.variant_keys, 0.93)):  # fmt: skip
+                for name, score, _ in process.extract(
+                    key, keys_, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF, limit=3
+                ):
+                    out.append((pool[name], score * weight, False))
         return out
 
     @cached_property
@@ -341,10 +364,12 @@ class _Index:
         concepts = [c for c in self.concepts(query, correct_typos=True) if c in self.idf]
         if not concepts:
             return []
-        polarity = _polarity(concepts)
+        polarity = _polarity(concepts, negated=bool(_NEGATION.search(query.replace("’", "'"))))
         # Outcome words weigh the ranking below; as plain words they would make
         # the generic "Success" code the answer to every "did X succeed".
-        scored = set(c for c in concepts if c not in _POLARITY_CONCEPTS) or set(concepts)
+        scored = set(c for c in concepts if c not in _POLARITY_CONCEPTS)
+        if not scored:
+            return []  # "errors" alone says nothing about which one
         possible = sum(self.idf[c] * 3.0 for c in scored)
         scores: dict[int, float] = {}
         for c in scored:
@@ -377,8 +402,9 @@ class _Index:
             value = int(ident)
             pool = [e for e in self.entries if e.kind == "event"]
             dist = {e.id: abs(int(e.id) - value) for e in pool}
-        pool.sort(key=lambda e: dist[e.id])
-        return [(e, 30.0 - i) for i, e in enumerate(pool[:3])]
+        # Only neighbours worth a look: 20503 -> 20502, 0x412 -> 0x411; 99999 -> nothing.
+        close = sorted((e for e in pool if dist[e.id] <= NEAR), key=lambda e: dist[e.id])
+        return [(e, 30.0 - i) for i, e in enumerate(close[:3])]
 
 
 FAIL, SUCCESS, NEUTRAL = "fail", "success", "neutral"
@@ -395,7 +421,20 @@ def _runs(concepts: list[str]) -> list[tuple[str, ...]]:
     return [tuple(concepts[i:j]) for i in range(n) for j in range(i + 2, min(n, i + 8) + 1)]
 
 
-def _polarity(concepts: list[str]) -> str:
+_NOT = "not"
+_NEGATION_WORDS = set(
+    "not never cannot cant wont won doesnt doesn dont don didnt didn isnt isn "
+    "wasnt wasn couldnt couldn unable ne pas jamais".split()
+)
+_NEGATION = re.compile(
+    r"(?i)\b(?:not|never|cannot|can't|cant|won't|wont|doesn't|doesnt|don't|dont|didn't|didnt"
+    r"|isn't|isnt|wasn't|wasnt|couldn't|couldnt|unable|pas|jamais|impossible|plus)\b"
+)
+
+
+def _polarity(concepts: list[str], negated: bool = False) -> str:
+    if negated:  # "won't start", "ne démarre pas": a failure, whatever the verb
+        return FAIL
     has_fail = any(c in _FAIL_CONCEPTS for c in concepts)
     has_success = any(c in _SUCCESS_CONCEPTS for c in concepts)
     if has_fail and not has_success:
@@ -413,11 +452,13 @@ _POLARITY_CONCEPTS = _FAIL_CONCEPTS | _SUCCESS_CONCEPTS
 def _named_ids(query: str) -> list[str]:
     """Event IDs and codes the query names, in order."""
     ids = list(find_codes(query))
-    short = len(query.split()) <= 3
+    short = len(query.split()) <= 3 and not ids
     for m in _EVENT_ID.finditer(query):
         digits = m.group(1)
-        # A bare small number in a sentence ("2 devices") is not an event ID.
-        if short or len(digits) >= 4 or m.group(0) != digits:
+        named = m.group(0) != digits  # "event 20502", "ID: 20502"
+        # A bare number in a sentence ("2 devices") or beside a code in a pasted
+        # error line ("0x800706BA (WIN32: 1722 ...)") is not an event ID.
+        if named or short or (len(digits) >= 4 and not ids):
             ident = str(int(digits))
             if ident not in ids:
                 ids.append(ident)

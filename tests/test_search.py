@@ -42,7 +42,7 @@ def test_lookup_failure_question_ranks_failure_above_success_twin():
     assert "20102" in ids and "20100" in ids[ids.index("20102") :] or "20100" not in ids
 
 
-@pytest.mark.parametrize("text", ["20503", "event 20503", "0x412", "0x00000412", "0x80091234"])
+@pytest.mark.parametrize("text", ["20503", "event 20503", "0x412", "0x00000412", "0x8009310C"])
 def test_lookup_unknown_id_is_never_exact_and_offers_nearest(text):
     answer = lookup(text)
     assert answer.unknown_id is not None
@@ -92,3 +92,20 @@ def test_lookup_never_raises_on_any_text(text):
 @given(st.text(max_size=100))
 def test_fold_is_idempotent(text):
     assert fold(fold(text)) == fold(text)
+
+
+@pytest.mark.parametrize("text", ["99999", "0xDEADBEEF"])
+def test_lookup_far_unknown_ids_offer_no_fake_neighbours(text):
+    answer = lookup(text)
+    assert answer.unknown_id is not None
+    assert answer.matches == ()
+
+
+def test_lookup_pasted_error_line_leads_with_its_code():
+    answer = lookup("0x800706BA (WIN32: 1722 RPC_S_SERVER_UNAVAILABLE)")
+    assert answer.unknown_id is None  # 1722 is a Win32 error number, not an event ID
+    assert answer.matches[0].entry.id == "0x800706BA" and answer.matches[0].exact
+
+
+def test_lookup_outcome_words_alone_match_nothing():
+    assert lookup("je vois 12345678 erreurs").matches == ()
