@@ -318,7 +318,8 @@ class _Index:
     # tiers
 
     def by_name(self, query: str) -> list[tuple[Entry, float, bool]]:
-        keys = {squash(query)}
+        whole = squash(query)
+        keys = {whole}
         # Inside a sentence only identifier-looking words (CRPVerifyMetric_Failure)
         # are names; otherwise "succès" would be taken for the code named Success.
         keys.update(squash(tok) for tok in _IDENTIFIER.findall(query))
@@ -330,8 +331,10 @@ class _Index:
         for key in keys:
             if len(key) < 6:
                 continue
-            for pool, keys_, weight in ((self.names, self.name_keys, 0.95),
-                                        (self.variants, self.variant_keys, 0.93)):  # fmt: skip
+            pools = [(self.names, self.name_keys, 0.95)]
+            if key == whole:  # a shortened name is typed alone, not inside a sentence
+                pools.append((self.variants, self.variant_keys, 0.93))
+            for pool, keys_, weight in pools:
                 for name, score, _ in process.extract(
                     key, keys_, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF, limit=3
                 ):
