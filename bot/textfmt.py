@@ -82,56 +82,109 @@ def _wrap(text: str, bullet: str = "") -> str:
     return textwrap.fill(text, WIDTH, initial_indent=bullet, subsequent_indent=" " * len(bullet))
 
 
+_SUMMARY_LABELS = {
+    "en": {
+        "records": "{n:,} records ({fmt}), {c:,} from the connector",
+        "span": "From {first} to {last} (UTC)", "servers": "Servers",
+        "damaged": "Warning: {n} part(s) of the file could not be read, so failures may be "
+                   "missing: see \"Problems reading the file\" below.",
+        "no_connector": "No Intune connector events in this file: was the right log exported? "
+                        "(Microsoft Intune Connector, Microsoft-Intune-CertificateConnectors/"
+                        "Admin or /Operational, or Application)",
+        "no_failures": "No connector failures.", "mostly": "Mostly: {what} on {where}",
+        "failures": "Failures", "warnings": "Warnings", "retries": "Retries (tried again)",
+        "devices": "devices", "cas": "CAs", "templates": "templates", "more": "+{n} more",
+        "later": "{n} later succeeded", "rates": "Success rate by operation",
+        "ok_failed": "{ok} ok, {bad} failed", "check": "Check first",
+        "noise": "Benign noise (not failures)", "problems": "Problems reading the file",
+        "and_more": "…and {n} more", "with": "with", "unnamed": "an unnamed server",
+    },
+    "fr": {
+        "records": "{n:,} enregistrements ({fmt}), {c:,} du connecteur",
+        "span": "Du {first} au {last} (UTC)", "servers": "Serveurs",
+        "damaged": "Attention : {n} partie(s) du fichier illisible(s), des échecs peuvent "
+                   "manquer : voir « Problèmes de lecture » plus bas.",
+        "no_connector": "Aucun événement du connecteur Intune dans ce fichier : le bon journal "
+                        "a-t-il été exporté ? (Connecteur Microsoft Intune, "
+                        "Microsoft-Intune-CertificateConnectors/Admin ou /Operational, ou "
+                        "Application)",
+        "no_failures": "Aucun échec du connecteur.", "mostly": "Surtout : {what} sur {where}",
+        "failures": "Échecs", "warnings": "Avertissements", "retries": "Nouvelles tentatives",
+        "devices": "appareils", "cas": "AC", "templates": "modèles", "more": "+{n} autres",
+        "later": "{n} réussis ensuite", "rates": "Taux de réussite par opération",
+        "ok_failed": "{ok} réussis, {bad} en échec", "check": "À vérifier d'abord",
+        "noise": "Bruit sans gravité (pas des échecs)", "problems": "Problèmes de lecture",
+        "and_more": "…et {n} de plus", "with": "avec", "unnamed": "un serveur sans nom",
+    },
+}  # fmt: skip
+
+SHOWN_FAILURES = 15
+SHOWN_EXAMPLES = 3
+
+
 def format_summary(summary, lang: str = "en") -> str:
     """A summary as a terminal report: verdict first, then the detail."""
+    t = _SUMMARY_LABELS.get(lang, _SUMMARY_LABELS["en"])
     d = summary.to_dict()
-    out = [f"{d['file']}: {d['records']:,} records ({d['format']}), "
-           f"{d['connector_events']:,} from the connector"]  # fmt: skip
+    out = [f"{d['file']}: " + t["records"].format(n=d["records"], fmt=d["format"],
+                                                   c=d["connector_events"])]  # fmt: skip
     if d["first"]:
-        out.append(f"From {d['first']} to {d['last']}")
+        out.append(t["span"].format(first=d["first"], last=d["last"]))
     if d["servers"]:
-        out.append("Servers: " + ", ".join(d["servers"]))
-    if not d["failures"]:
-        out.append("No connector failures.")
+        out.append(f"{t['servers']}: " + ", ".join(d["servers"]))
+    if d["problems"]:  # said first: a failure may be in what could not be read
+        out.append(t["damaged"].format(n=len(d["problems"])))
+    if not d["connector_events"]:
+        out.append(t["no_connector"])
+    elif not d["failures"]:
+        out.append(t["no_failures"])
     else:
         top = d["failures"][0]
-        code = f" with {top['code']} {top['code_name'] or ''}".rstrip() if top["code"] else ""
-        where = ", ".join(top["servers"]) or "an unnamed server"
-        out.append(f"Mostly: {top['count']} x {top['event_id']} {top['name']}{code} on {where}")
+        where = ", ".join(top["servers"]) or t["unnamed"]
+        out.append(t["mostly"].format(what=_what(top, t), where=where))
         total = sum(g["count"] for g in d["failures"])
-        out += ["", f"Failures: {total:,}"]
-        for g in d["failures"][:15]:
-            out.append("  " + _group_line(g))
-            for label, key in (("devices", "devices"), ("CAs", "cas"), ("templates", "templates")):
-                if g[key]["count"]:
-                    examples = ", ".join(g[key]["examples"][:3])
-                    out.append(f"      {g[key]['count']} {label}: {examples}")
-        if len(d["failures"]) > 15:
-            out.append(f"  …and {len(d['failures']) - 15} more")
-    for title_, key in (("Warnings", "warnings"), ("Retries", "retries")):
+        out += ["", f"{t['failures']}: {total:,}"]
+        for g in d["failures"][:SHOWN_FAILURES]:
+            out.append("  " + _group_line(g, t))
+            for key in ("devices", "cas", "templates"):
+                found = g[key]
+                if found["count"]:
+                    shown = found["examples"][:SHOWN_EXAMPLES]
+                    rest = found["count"] - len(shown)
+                    more = f" ({t['more'].format(n=rest)})" if rest > 0 else ""
+                    out.append(f"      {found['count']} {t[key]}: {', '.join(shown)}{more}")
+        if len(d["failures"]) > SHOWN_FAILURES:
+            out.append("  " + t["and_more"].format(n=len(d["failures"]) - SHOWN_FAILURES))
+    for key in ("warnings", "retries"):
         if d[key]:
-            out += ["", f"{title_}:"] + ["  " + _group_line(g) for g in d[key][:10]]
+            out += ["", f"{t[key]}:"] + ["  " + _group_line(g, t) for g in d[key][:10]]
     if d["success_rates"]:
-        out += ["", "Success rate by operation:"]
+        out += ["", f"{t['rates']}:"]
         for r in d["success_rates"]:
-            out.append(f"  {r['operation']:<24} {r['rate']:6.1%}  "
-                       f"({r['succeeded']} ok, {r['failed']} failed)")  # fmt: skip
+            counts = t["ok_failed"].format(ok=r["succeeded"], bad=r["failed"])
+            out.append(f"  {r['operation']:<24} {r['rate']:6.1%}  ({counts})")
     check = d["check_first"]
     if check:
-        out += ["", "Check first:"]
+        out += ["", f"{t['check']}:"]
         for fix in (check["fixes"] or check["causes"])[:4]:
             out.append(_wrap(fix[lang] if fix.get(lang) else fix["en"], bullet="  - "))
     if d["noise"]:
-        out += ["", "Benign noise (not failures):"]
+        out += ["", f"{t['noise']}:"]
         out += [f"  event {n['event_id']} x{n['count']}: {n['reason']}" for n in d["noise"]]
     if d["problems"]:
-        out += ["", f"Problems reading the file ({len(d['problems'])}):"]
+        out += ["", f"{t['problems']} ({len(d['problems'])}):"]
         out += [f"  {p['where']}: {p['reason']}" for p in d["problems"][:10]]
+        if len(d["problems"]) > 10:
+            out.append("  " + t["and_more"].format(n=len(d["problems"]) - 10))
     return "\n".join(out)
 
 
-def _group_line(g: dict) -> str:
-    code = f" {g['code']}" + (f" {g['code_name']}" if g["code_name"] else "") if g["code"] else ""
+def _what(g: dict, t: dict) -> str:
+    code = f" {t['with']} {g['code']} {g['code_name'] or ''}".rstrip() if g["code"] else ""
+    return f"{g['count']} x {g['event_id']} {g['name']}{code}"
+
+
+def _group_line(g: dict, t: dict) -> str:
     when = g["first"] if g["first"] == g["last"] else f"{g['first']} .. {g['last']}"
-    later = f", {g['later_succeeded']} later succeeded" if g.get("later_succeeded") else ""
-    return f"{g['count']:>6} x {g['event_id']} {g['name']}{code}  ({when}{later})"
+    later = ", " + t["later"].format(n=g["later_succeeded"]) if g.get("later_succeeded") else ""
+    return f"{_what(g, t)}  ({when}{later})"

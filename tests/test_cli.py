@@ -76,3 +76,39 @@ def test_summarize_missing_file_is_one_line(tmp_path):
     )  # fmt: skip
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_summarize_says_first_when_part_of_the_file_was_unreadable(tmp_path):
+    from tests.support.connector_logs import legacy_pkcs_ca_outage
+
+    whole = tmp_path / "whole.evtx"
+    legacy_pkcs_ca_outage(whole)
+    cut = tmp_path / "cut.evtx"
+    cut.write_bytes(whole.read_bytes()[: 4096 + 65536 // 2])  # header + half a chunk
+    result = CliRunner().invoke(cli, ["summarize", str(cut)])
+    assert result.exit_code == 0
+    head = result.output.splitlines()[:4]
+    assert any(line.startswith("Warning:") and "failures may be missing" in line for line in head)
+
+
+def test_summarize_of_an_unrelated_log_says_which_log_to_export(tmp_path):
+    from datetime import UTC, datetime
+
+    from tests.support.evtx_writer import Record, write_evtx
+
+    path = tmp_path / "system.evtx"
+    record = Record(event_id=7036, time=datetime(2026, 11, 1, tzinfo=UTC),
+                    provider="Service Control Manager", channel="System", computer="NDES01",
+                    data=[("param1", "Print Spooler")])  # fmt: skip
+    write_evtx(path, [record])
+    result = CliRunner().invoke(cli, ["summarize", str(path)])
+    assert "No Intune connector events in this file" in result.output
+
+
+def test_summarize_in_french(tmp_path):
+    from tests.support.connector_logs import legacy_pkcs_ca_outage
+
+    legacy_pkcs_ca_outage(tmp_path / "outage.evtx")
+    result = CliRunner().invoke(cli, ["summarize", str(tmp_path / "outage.evtx"), "--lang", "fr"])
+    assert "Échecs: 30" in result.output
+    assert "appareils" in result.output and "devices" not in result.output
