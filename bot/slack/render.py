@@ -291,6 +291,11 @@ def _summary_body(
     if servers:
         shown = len(servers) if full else 10
         head += " on " + ", ".join(code(s) for s in servers[:shown]) + _more(len(servers), shown)
+    if problems:  # said first: a failure may be in what could not be read
+        head += (
+            f"\n:warning: {len(problems)} part(s) of the file could not be read, so failures "
+            "may be missing (details below)."
+        )
     blocks = [section(head + (f"\n{span}" if span else ""))]
     total = sum(int(f.get("count", 0)) for f in failures)
     if failures:

@@ -225,6 +225,11 @@ def test_log_with_no_readable_record_gets_one_line_saying_why(slack, fake_slack)
 def test_damaged_log_is_summarized_with_what_could_not_be_read(slack, fake_slack):
     file = fake_slack.add_file("F1", "System2.evtx", (DATA / "system-cut.evtx").read_bytes())
     share(slack, file)
-    shown = texts([final_text(fake_slack)])
+    summary = final_text(fake_slack)
+    shown = texts([summary])
     assert "194 records" in shown
     assert "Parts of the file that could not be read* (1)" in shown and "cut off" in shown
+    # said in the first block too, not only at the bottom
+    assert "could not be read, so failures may be missing" in texts(
+        [{"blocks": summary["blocks"][:1]}]
+    )
