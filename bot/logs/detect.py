@@ -35,7 +35,10 @@ _BINARY_MAGICS: list[tuple[bytes, str]] = [
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "looks like an old Office document or Outlook message"),
     (b"SQLite format 3\x00", "looks like an SQLite database"),
     (b"ElfChnk\x00", "looks like a fragment of an .evtx file (no file header)"),
-    (b"LfLe", "looks like an old Windows XP/2003 .evt log, which is not supported (export it as .evtx)"),
+    (
+        b"LfLe",
+        "looks like an old Windows XP/2003 .evt log, which is not supported (export it as .evtx)",
+    ),
     (b"{\\rtf", "looks like an RTF document"),
 ]
 
@@ -76,6 +79,16 @@ def sniff(path: str | Path) -> Sniffed:
         raise NotAnEventLog(f"{name} is text in no event log export format we know") from None
 
 
+def _valid_utf8(head: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(
+            head, final=False
+        )  # the head may end mid-character
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _decode(head: bytes) -> tuple[str, str | None]:
     """Pick the codec from the BOM (Event Viewer writes UTF-8 or UTF-16 LE with one)."""
     if head.startswith(codecs.BOM_UTF8):
@@ -88,8 +101,10 @@ def _decode(head: bytes) -> tuple[str, str | None]:
         encoding = "utf-8"
     # Decode leniently (the head may end mid-character), then judge how text-like it is.
     text = head.decode(encoding, errors="replace")
-    if encoding == "utf-8" and text.count("\ufffd") > len(text) // 100:
-        encoding = "cp1252"  # an ANSI export from an old Windows
+    if encoding == "utf-8" and "\ufffd" in text and not _valid_utf8(head):
+        # An ANSI export (Notepad's "ANSI", old Windows): real UTF-8 never has
+        # invalid sequences, while French headers in cp1252 have a few (é, â).
+        encoding = "cp1252"
         text = head.decode(encoding, errors="replace")
     sample = text[:4096]
     bad = sum(1 for c in sample if (c < " " and c not in "\t\r\n") or c == "\ufffd")
@@ -155,7 +170,7 @@ def _sniff_xml(name: str, body: str, encoding: str) -> Sniffed:
         m = _XML_DECL.match(rest)
         if not m or not m.group(0):
             break
-        rest = rest[m.end():]
+        rest = rest[m.end() :]
     tag = _TAG.match(rest)
     root = tag.group(1) if tag else ""
     local = root.rsplit(":", 1)[-1]
