@@ -20,7 +20,8 @@ from bot.slack.commands import guess_lang, parse
 INTRO = """\
 intune-triage, local mode: no Slack tokens are set, so type here what you would type in Slack.
   /intune 20502 | /intune 0x410 | a question | a path to a log file (= dropping it in a channel)
-  help | quit
+  /intune history [SERVER] | /intune servers | help | quit
+  (A file read here is not added to the history; `intune-bot summarize FILE --record` does that.)
 To connect Slack: create the app from manifest.yml, then set SLACK_BOT_TOKEN (xoxb-…) and
 SLACK_APP_TOKEN (xapp-…) and run `intune-bot run` again. Steps: README, "Run in Slack"."""
 
@@ -62,6 +63,8 @@ def _lines(stdin: TextIO, prompt_to: TextIO | None) -> Iterator[str]:
 
 def reply(line: str, settings: Settings) -> str:
     """The answer the bot would give in Slack, as terminal text."""
+    if line.lower() in ("help", "?", "/intune", "/intune help"):
+        return INTRO
     path = as_path(line)
     if path is not None:
         return dropped(path)
@@ -71,9 +74,24 @@ def reply(line: str, settings: Settings) -> str:
         if cmd.verb in ("history", "servers"):
             return stored(cmd.verb, cmd.arg, settings)
         return lookup_text(cmd.arg if cmd.verb == "lookup" else "help")
+    if _looks_like_path(line):
+        return f"No such file: {line.strip(chr(39) + chr(34))}"
     if line.startswith("/"):
         return f"Slack would say: {line.split()[0]} is not a command here. Try /intune help."
     return lookup_text(line)
+
+
+_LOG_SUFFIXES = (".evtx", ".xml", ".csv", ".txt")
+
+
+def _looks_like_path(line: str) -> bool:
+    """A single word with a folder or a log extension: meant as a file, not a question."""
+    text = line.strip("'\"")
+    if " " in text and not text.lower().endswith(_LOG_SUFFIXES):
+        return False
+    return text.lower().endswith(_LOG_SUFFIXES) or (
+        text.startswith(("/", "~", "./", "../")) and not text.startswith("/intune")
+    )
 
 
 def lookup_text(text: str) -> str:

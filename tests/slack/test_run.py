@@ -47,6 +47,13 @@ def test_local_mode_reads_a_dropped_file(local_env, tmp_path):
     assert "stays silent" in done.stdout and "notes.txt" in done.stdout
 
 
+def test_local_mode_says_when_a_file_is_missing_and_lists_its_commands(local_env, tmp_path):
+    done = run([], f"{tmp_path / 'nope.evtx'}\nhelp\n", local_env)
+    assert done.returncode == 0, done.stderr
+    assert f"No such file: {tmp_path / 'nope.evtx'}" in done.stdout
+    assert done.stdout.count("/intune history [SERVER]") == 2  # the intro, then help
+
+
 def test_local_mode_with_stdin_closed_exits_zero(local_env):
     done = subprocess.run([sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL,
                           env={**{k: v for k, v in os.environ.items() if k not in SLACK_VARS}, **local_env},
