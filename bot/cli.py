@@ -56,7 +56,7 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract instead of text.")
 @click.option(
     "--parser",
@@ -104,6 +104,8 @@ def summarize(
     from bot.logs import NotAnEventLog
     from bot.summary import summarize_file
 
+    if os.path.isdir(file):
+        raise click.ClickException(f"{file} is a folder: give the exported log file in it")
     try:
         size = os.path.getsize(file)
     except OSError as err:

@@ -56,7 +56,7 @@ def format_answer(answer: Answer, lang: str = "en") -> str:
         lines.append(format_entry(best.entry, lang))
     if others:
         lines += ["", (labels["nearest"] if answer.unknown_id else labels["also"]) + ":"]
-        lines += [f"  {title(m.entry, lang)}  ({m.score:.0f})" for m in others]
+        lines += [f"  {title(m.entry, lang)}" for m in others]
     return "\n".join(lines)
 
 

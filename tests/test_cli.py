@@ -112,3 +112,13 @@ def test_summarize_in_french(tmp_path):
     result = CliRunner().invoke(cli, ["summarize", str(tmp_path / "outage.evtx"), "--lang", "fr"])
     assert "Échecs: 30" in result.output
     assert "appareils" in result.output and "devices" not in result.output
+
+
+def test_summarize_a_folder_is_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "summarize", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {tmp_path} is a folder: give the exported log file in it"
+    ]
