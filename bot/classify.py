@@ -173,14 +173,22 @@ def extract_fields(event: Event, thorough: bool = True) -> dict[str, str]:
         return found
     if event.message:
         free_text.append(event.message)
+    # Only texts that can hold a label or a code reach the memoized readers, so
+    # unique IDs (request IDs, GUIDs) never push the repeated messages out.
     for text in free_text:
-        for field, cleaned in _labelled_clean(text):
-            if field not in found:
-                found[field] = cleaned
+        if ":" in text or "=" in text:
+            for field, cleaned in _labelled_clean(text):
+                if field not in found:
+                    found[field] = cleaned
     if not thorough:
         return found
     if "code" not in found:
-        codes = [c for text in free_text for c in _codes_in(text)]
+        codes = [
+            c
+            for text in free_text
+            if not _is_guid(text) and _MAY_HOLD_CODE.search(text)
+            for c in _codes_in(text)
+        ]
         if codes:
             # A diagnostic code (0x4xx, 0x0) names the failure better than an HRESULT.
             found["code"] = next((c for c in codes if c.startswith("0x00000")), codes[0])
@@ -225,15 +233,18 @@ _DEVICE_FIELD: dict[tuple[str, int], str] = {}
 # distinct text once. Bounded, so a log of unique messages costs nothing extra.
 @functools.lru_cache(maxsize=4096)
 def _labelled_clean(text: str) -> tuple[tuple[str, str], ...]:
-    if ":" not in text and "=" not in text:
-        return ()  # no "Label: value" in it
     pairs = ((field, _clean(field, value)) for field, value in _labelled(text))
     return tuple((field, cleaned) for field, cleaned in pairs if cleaned)
 
 
 @functools.lru_cache(maxsize=4096)
 def _codes_in(text: str) -> tuple[str, ...]:
-    return tuple(find_codes(text)) if _MAY_HOLD_CODE.search(text) else ()
+    return tuple(find_codes(text))
+
+
+def _is_guid(text: str) -> bool:
+    bare = text.strip("{}")
+    return len(bare) == 36 and bare[8] == bare[13] == bare[18] == bare[23] == "-"
 
 
 # A code is written 0x…, as eight hex digits, or as a 9-10 digit decimal.
