@@ -132,8 +132,11 @@ def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> Conne
     if noise:
         outcome = "noise"
     if slim and event.record_id is not None:
+        # Kept by the thousand: share the strings every event repeats.
         event = Event(event.record_id, event.time, event.event_id, event.level,
-                      event.provider, event.channel, event.computer)  # fmt: skip
+                      _shared(event.provider), _shared(event.channel),
+                      _shared(event.computer), _NO_DATA)  # fmt: skip
+        fields = {k: _shared(v) if k in ("ca", "template") else v for k, v in fields.items()}
     return ConnectorEvent(
         event=event,
         entry=entry,
@@ -149,6 +152,20 @@ def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> Conne
         family=family,
         noise_reason=noise,
     )
+
+
+_NO_DATA: dict[str, str] = {}  # shared by slim events; never written to
+_SHARED: dict[str, str] = {}
+
+
+def _shared(text: str) -> str:
+    """One copy of a string that repeats across a log (server, channel, CA, template)."""
+    found = _SHARED.get(text)
+    if found is None:
+        if len(_SHARED) >= 10_000:  # a hostile file may make them all different
+            return text
+        found = _SHARED[text] = text
+    return found
 
 
 def extract_fields(event: Event, thorough: bool = True) -> dict[str, str]:
