@@ -102,7 +102,8 @@ class Settings:
             mode = "HTTP mode" if http else "Socket Mode"
             verb = "is" if len(missing) == 1 else "are"
             raise SettingsError(
-                f"{' and '.join(missing)} {verb} not set ({mode} needs it). {how}. "
+                f"{' and '.join(missing)} {verb} not set ({mode} needs "
+                f"{'it' if len(missing) == 1 else 'them'}). {how}. "
                 f"See {README_SETUP}."
             )
         for name in needed:
