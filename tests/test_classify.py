@@ -98,3 +98,20 @@ def test_hostile_values_do_not_break_extraction(hostile):
     fields = extract_fields(event(20102, {"CAName": hostile, "Data2": f"Device ID: {hostile}"}))
     assert fields.get("ca", "")[:200] == hostile[:200]
     assert "device" not in fields
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_names = st.sampled_from(["DeviceId", "CA Name", "Data1", "ErrorCode", "ExceptionMessage",
+                          "Template", "Thumbprint", "x"])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_names, st.text(max_size=300), max_size=6), st.none() | st.text(max_size=500))
+def test_classify_never_raises_on_any_event_data(data, message):
+    e = event(20102, data, message=message)
+    ce = classify(e, default_catalogue())
+    assert ce.outcome == "failure"
+    assert ce.code is None or (ce.code.startswith("0x") and len(ce.code) == 10)
+    assert ce.device_id is None or len(ce.device_id) == 36
