@@ -101,7 +101,7 @@ def summarize(
         intune-bot summarize connector.xml --json
         intune-bot summarize Application.evtx --chart timeline.png
     """
-    from bot.logs import NotAnEventLog
+    from bot.logs import NotAnEventLog, ParserUnavailable
     from bot.summary import summarize_file
 
     if os.path.isdir(file):
@@ -125,7 +125,7 @@ def summarize(
                 )
         else:
             summary = summarize_file(file, parser=parser, keep_events=record)
-    except NotAnEventLog as err:
+    except (NotAnEventLog, ParserUnavailable) as err:
         raise click.ClickException(str(err)) from None
     except OSError as err:
         raise click.ClickException(f"cannot read {file}: {err.strerror or err}") from None

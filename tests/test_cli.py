@@ -122,3 +122,18 @@ def test_summarize_a_folder_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"Error: {tmp_path} is a folder: give the exported log file in it"
     ]
+
+
+def test_summarize_with_python_parser_missing_is_one_line(tmp_path, monkeypatch):
+    # On Windows python-evtx is not installed (its Evtx package clashes with evtx).
+    import importlib.util
+
+    from tests.support.connector_logs import legacy_pkcs_ca_outage
+
+    path = tmp_path / "outage.evtx"
+    legacy_pkcs_ca_outage(path)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "Evtx" else real(n, *a))
+    result = CliRunner().invoke(cli, ["summarize", str(path), "--parser", "python"])
+    assert result.exit_code == 1
+    assert "python-evtx is not installed here: use --parser rust" in result.output

@@ -36,6 +36,10 @@ class Problem:
         return {"where": self.where, "reason": self.reason}
 
 
+class ParserUnavailable(RuntimeError):
+    """The chosen EVTX reader is not installed; str(err) is one line saying which to use."""
+
+
 class NotAnEventLog(ValueError):
     """The file is not an event log export; str(err) is one clear line for the user."""
 
@@ -43,4 +47,6 @@ class NotAnEventLog(ValueError):
 # The readers import Event/Problem from here, so they come after the types.
 from bot.logs.logfile import LogFile, open_log, read_events  # noqa: E402
 
-__all__ = ["Event", "LogFile", "NotAnEventLog", "Problem", "open_log", "read_events"]
+__all__ = [
+    "Event", "LogFile", "NotAnEventLog", "ParserUnavailable", "Problem", "open_log", "read_events",
+]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 import warnings
@@ -191,8 +192,14 @@ class LogFile:
 def open_log(path: str | Path, parser: str = "auto", **limits) -> LogFile:
     """Open an export, deciding its format from the content.
 
-    Raises NotAnEventLog (one clear line) for anything that is not an event log.
+    Raises NotAnEventLog (one clear line) for anything that is not an event log,
+    and ParserUnavailable when `parser="python"` but python-evtx is not installed
+    (it is left out on Windows, where its `Evtx` package clashes with `evtx`).
     """
+    if parser == "python" and importlib.util.find_spec("Evtx") is None:
+        from bot.logs import ParserUnavailable
+
+        raise ParserUnavailable("python-evtx is not installed here: use --parser rust (the default)")
     return LogFile(path, parser, **limits)
 
 
