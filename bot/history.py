@@ -44,6 +44,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from time import monotonic, sleep
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
@@ -396,11 +397,30 @@ class History:
             raise HistoryError(f"{self.name} is another application's SQLite database")
         self.conn.execute("PRAGMA foreign_keys = ON")
         if not self.db.memory:
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             # WAL is safe from corruption with NORMAL; a power cut may lose the last upload.
             self.conn.execute("PRAGMA synchronous = NORMAL")
         if version < SCHEMA_VERSION:
             self._migrate()
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL (it stays so): once, by whichever process gets there first.
+
+        The switch needs the file to itself, and SQLite answers "locked" at once,
+        without the busy timeout, while other processes are opening it too: retry.
+        """
+        (timeout_ms,) = self.conn.execute("PRAGMA busy_timeout").fetchone()
+        deadline = monotonic() + max(timeout_ms, 1000) / 1000
+        while True:
+            try:
+                (mode,) = self.conn.execute("PRAGMA journal_mode").fetchone()
+                if str(mode).lower() != "wal":
+                    self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or monotonic() > deadline:
+                    raise
+                sleep(0.02)
 
     def _user_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
