@@ -6,7 +6,6 @@ is imported inside each command, so other commands start without paying for it.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 from collections.abc import Iterator
@@ -144,6 +143,8 @@ def resolve(incident: int, note: str, by: str | None, db_path: str | None) -> No
         intune-bot history resolve 12 --note "Started CertSvc on CA01"
     """
     with opened(db_path) as store:
+        import getpass  # here, not at the top: every `intune-bot` start would pay for it
+
         changed = store.resolve(incident, by or getpass.getuser(), note)
         current = store.incident(incident)
     if changed:

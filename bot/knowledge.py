@@ -19,10 +19,12 @@ import re
 import threading
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.codes import canonical_code
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Kind = Literal["event", "code", "hresult"]
 Outcome = Literal["success", "warning", "failure", "retry", "info"]
@@ -202,10 +204,19 @@ class Catalogue:
 
 def knowledge_dir() -> Path:
     """Where the catalogue lives: inside the installed wheel, else the source tree."""
-    packaged = Path(__file__).parent / "_knowledge"
-    if packaged.is_dir():
+    from pathlib import Path
+
+    return Path(_knowledge_folder())
+
+
+def _knowledge_folder() -> str:
+    # os.path, not pathlib: `intune-bot lookup` would otherwise import pathlib
+    # (and urllib.parse, ipaddress) for this alone, ~3 ms of its cold start.
+    here = os.path.dirname(os.path.abspath(__file__))
+    packaged = os.path.join(here, "_knowledge")
+    if os.path.isdir(packaged):
         return packaged
-    return Path(__file__).resolve().parent.parent / "knowledge"
+    return os.path.join(os.path.dirname(os.path.realpath(here)), "knowledge")
 
 
 @functools.lru_cache(maxsize=1)
@@ -216,11 +227,14 @@ def default_catalogue() -> Catalogue:
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
     """Read and validate every *.toml in `path` (default: `knowledge_dir()`)."""
-    folder = Path(path) if path is not None else knowledge_dir()
-    files = sorted(folder.glob("*.toml"), key=_file_rank)
-    if not files:
+    folder = os.fspath(path) if path is not None else _knowledge_folder()
+    try:
+        names = sorted((n for n in os.listdir(folder) if n.endswith(".toml")), key=_file_rank)
+    except OSError:
+        names = []
+    if not names:
         raise CatalogueError(f"{folder}: no *.toml catalogue files")
-    sources = [(file.name, file.read_bytes()) for file in files]
+    sources = [(name, _read(os.path.join(folder, name))) for name in names]
     entries: list[tuple[str, Entry]] = []
     synonyms: list[tuple[str, tuple[str, ...]]] = []
     for name, data in _parsed(folder, sources):
@@ -246,11 +260,16 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
 _CACHE_FORMAT = 1
 
 
-def _parsed(folder: Path, sources: list[tuple[str, bytes]]) -> list[tuple[str, dict]]:
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _parsed(folder: str, sources: list[tuple[str, bytes]]) -> list[tuple[str, dict]]:
     key = _cache_key(sources)
-    cache = folder / "__pycache__" / "catalogue.json"
+    cache = os.path.join(folder, "__pycache__", "catalogue.json")
     try:
-        cached = json.loads(cache.read_bytes())
+        cached = json.loads(_read(cache))
         if cached.get("key") == key:
             return [(name, data) for name, data in cached["files"]]
     except (OSError, ValueError, TypeError, KeyError):
@@ -274,14 +293,15 @@ def _cache_key(sources: list[tuple[str, bytes]]) -> str:
     return f"{_CACHE_FORMAT}-{len(sources)}-{sum(len(r) for _, r in sources)}-{crc:08x}"
 
 
-def _write_cache(cache: Path, content: dict) -> None:
+def _write_cache(cache: str, content: dict) -> None:
     """Best effort: a read-only install simply parses the TOML every time."""
     try:
         text = json.dumps(content, ensure_ascii=False)
-        cache.parent.mkdir(exist_ok=True)
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
         # One temp file per process and thread, so two writers never share one.
-        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(text, "utf-8")
+        tmp = f"{cache}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
         os.replace(tmp, cache)  # atomic: a concurrent reader sees old or new, never half
     except (OSError, TypeError, ValueError):
         pass
@@ -513,6 +533,6 @@ def _check_together(
             group_of[key] = (file, group[0])
 
 
-def _file_rank(file: Path) -> tuple[int, str]:
-    stem = file.stem
+def _file_rank(name: str) -> tuple[int, str]:
+    stem = name.removesuffix(".toml")
     return (_FILE_ORDER.index(stem) if stem in _FILE_ORDER else len(_FILE_ORDER), stem)
