@@ -35,10 +35,14 @@ class ChartData:
 
     bucket: str  # "hour" or "day", the rule of Summary.timeline
     times: list[datetime] = field(default_factory=list)  # bucket starts, UTC, sorted, no gaps
+    span: int = 1  # buckets per bar: >1 only when a long log would need over MAX_BARS bars
     series: dict[str, list[int]] = field(default_factory=dict)  # "20102 0x00000400" -> counts
     labels: dict[str, str] = field(default_factory=dict)  # series -> legend text
     successes: list[int] = field(default_factory=list)
     title: str = ""
+
+
+MAX_BARS = 400  # beyond this a bar is under 2 px wide at 800 px, and drawing takes seconds
 
 
 def series_key(group: Group) -> str:
@@ -81,14 +85,28 @@ def chart_data(summary: Summary, *, top: int = TOP) -> ChartData:
         while t <= last:
             times.append(t)
             t += step
+    series = {k: [c.get(t, 0) for t in times] for k, c in per_series.items()}
+    successes = [ok.get(t, 0) for t in times]
+    # A stray timestamp (a clock reset to 1970) can stretch a log over decades:
+    # draw at most MAX_BARS bars, each summing `span` buckets, not 20,000 of them.
+    span = -(-len(times) // MAX_BARS) if len(times) > MAX_BARS else 1
+    if span > 1:
+        times = times[::span]
+        series = {k: _sums(v, span) for k, v in series.items()}
+        successes = _sums(successes, span)
     return ChartData(
         bucket=bucket,
         times=times,
-        series={k: [c.get(t, 0) for t in times] for k, c in per_series.items()},
+        span=span,
+        series=series,
         labels=labels,
-        successes=[ok.get(t, 0) for t in times],
+        successes=successes,
         title=_title(summary),
     )
+
+
+def _sums(values: list[int], n: int) -> list[int]:
+    return [sum(values[i : i + n]) for i in range(0, len(values), n)]
 
 
 def _clean(text: str) -> str:
@@ -190,7 +208,7 @@ def _draw(summary: Summary, data: ChartData, path_or_file, width_px: int, height
     total_fail = sum(g.count for g in summary.failures)
     total_ok = sum(data.successes)
     unit = data.bucket
-    step = timedelta(days=1) if unit == "day" else timedelta(hours=1)
+    step = (timedelta(days=1) if unit == "day" else timedelta(hours=1)) * data.span
     if data.times:
         # Bars start at the bucket's start: a bar covers the hour (or day) it counts.
         x = data.times
@@ -208,7 +226,7 @@ def _draw(summary: Summary, data: ChartData, path_or_file, width_px: int, height
         pad = step * max(0.5, (4 - len(x)) / 2)
         fails.set_xlim(x[0] - pad, x[-1] + step + pad)
         # Days read inclusive ("to 29 Nov" = through the 29th), hours as clock times.
-        start, end = x[0], x[-1] if unit == "day" else x[-1] + step
+        start, end = x[0], x[-1] + step - timedelta(days=1) if unit == "day" else x[-1] + step
         fmt = "%Y-%m-%d" if unit == "day" else "%Y-%m-%d %H:%M"
         oks.set_xlabel(f"UTC, {start:{fmt}} to {end:{fmt}}", fontsize=11)
     else:
@@ -223,8 +241,9 @@ def _draw(summary: Summary, data: ChartData, path_or_file, width_px: int, height
 
     fails.set_title(f"{total_fail:,} failures by event, {total_ok:,} successes", loc="left",
                     fontsize=11, color="#333333")  # fmt: skip
-    fails.set_ylabel(f"failures / {unit}", fontsize=11)
-    oks.set_ylabel(f"successes\n/ {unit}", fontsize=10, color="#555555")
+    per = unit if data.span == 1 else f"{data.span} {unit}s"
+    fails.set_ylabel(f"failures / {per}", fontsize=11)
+    oks.set_ylabel(f"successes\n/ {per}", fontsize=10, color="#555555")
     for ax in (fails, oks):
         ax.tick_params(labelsize=11)
         ax.spines[["top", "right"]].set_visible(False)
@@ -239,11 +258,14 @@ def _draw(summary: Summary, data: ChartData, path_or_file, width_px: int, height
     # Times in UTC whatever the machine's zone: few ticks, on whole hours or days,
     # the date only where it changes (the label below gives the full range).
     if data.times:
-        locator = _locator(mdates, unit, len(data.times))
+        locator = (
+            _locator(mdates, unit, len(data.times)) if data.span == 1
+            else mdates.AutoDateLocator(tz=UTC, maxticks=6)
+        )  # fmt: skip
         oks.xaxis.set_major_locator(locator)
         oks.xaxis.set_major_formatter(
             # "07 Nov" for days (a bare "07" reads as an hour); "06:00", "Nov-03" for hours.
-            mdates.DateFormatter("%d %b", tz=UTC) if unit == "day"
+            mdates.DateFormatter("%d %b", tz=UTC) if unit == "day" and data.span == 1
             else mdates.ConciseDateFormatter(locator, tz=UTC, show_offset=False)
         )  # fmt: skip
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from bot.chart import OTHER, TOP, chart_data, needs_chart, series_key, timeline_chart
+from bot.chart import MAX_BARS, OTHER, TOP, chart_data, needs_chart, series_key, timeline_chart
 from bot.cli import cli
 from bot.knowledge import default_catalogue
 from bot.summary import Group, Summary, summarize_file
@@ -262,3 +262,25 @@ def test_the_cli_never_imports_matplotlib_unless_asked():
         "assert 'matplotlib' not in sys.modules, 'import bot.chart'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_a_log_stretched_over_decades_draws_few_bars_quickly(tmp_path):
+    # One record with a reset clock (1970) next to today's: 20,000 daily buckets.
+    from datetime import UTC, datetime
+
+    from tests.support.evtx_writer import Record, write_evtx
+
+    records = [
+        Record(event_id=20102, time=datetime(year, 1, 1, tzinfo=UTC),
+               provider="Microsoft Intune Connector", channel="Microsoft Intune Connector",
+               computer="NDES01", level=2, data=[("DiagnosticCode", "0x00000400")])
+        for year in (1970, 2026)
+    ]  # fmt: skip
+    write_evtx(tmp_path / "span.evtx", records)
+    summary = summarize_file(tmp_path / "span.evtx")
+    data = chart_data(summary)
+    assert len(data.times) <= MAX_BARS and data.span > 1
+    assert sum(sum(v) for v in data.series.values()) == 2
+    png = tmp_path / "span.png"
+    timeline_chart(summary, png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
