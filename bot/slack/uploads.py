@@ -158,7 +158,8 @@ def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
         with open_history(settings.db_path) as history:
             result = history.record_upload(info, summary.events)
             for change in result.incidents:
-                # TODO(core): record_upload could attach the upload's thread itself, in one transaction.
+                # The thread an incident is discussed in: set for new and reopened
+                # incidents, and for ongoing ones that have none yet.
                 if change.change != "ongoing" or not change.incident.thread_ts:
                     history.set_thread(change.incident.id, thread.channel, thread.thread_ts)
             top = summary.dominant
