@@ -119,6 +119,7 @@ HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
 
 # --- text normalization -------------------------------------------------------
 
+_CANT = re.compile(r"(?i)\bcan't\b")
 _IDENTIFIER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9_]+|[a-z][A-Z][A-Za-z0-9_]*)\b")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -128,7 +129,9 @@ _EVENT_ID = re.compile(rf"(?i)(?:\b{_ID_WORDS}\s*:?\s*#?\s*)?(?<![\w.-])(\d{{1,5
 
 def fold(text: str) -> str:
     """Lowercase, strip accents, every non-alphanumeric run becomes one space."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    # "can't" would fold to "can t": say it whole, so it reads as a negation.
+    text = _CANT.sub("cannot", text.replace("’", "'"))
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(_WORD.findall(text))
 
@@ -161,7 +164,7 @@ STOPWORDS = set(
     no can could would should will i we you they me us there here
     le la les un une des du de d l est sont pourquoi quoi quel quelle quels comment
     quand ou et en sur pour par avec dans au aux ce cet cette ces mon ma mes notre
-    nos votre vos il elle ils elles on nous vous je j qu que qui n s y
+    nos votre vos il elle ils elles on nous vous je j qu que qui n s t y
     please help""".split()
 )
 
@@ -367,7 +370,8 @@ class _Index:
         concepts = [c for c in self.concepts(query, correct_typos=True) if c in self.idf]
         if not concepts:
             return []
-        polarity = _polarity(concepts, negated=bool(_NEGATION.search(query.replace("’", "'"))))
+        negated = any(w in _NEGATION_WORDS for w in fold(query).split())
+        polarity = _polarity(concepts, negated=negated)
         # Outcome words weigh the ranking below; as plain words they would make
         # the generic "Success" code the answer to every "did X succeed".
         scored = set(c for c in concepts if c not in _POLARITY_CONCEPTS)
@@ -425,13 +429,10 @@ def _runs(concepts: list[str]) -> list[tuple[str, ...]]:
 
 
 _NOT = "not"
+# Folded words (fold() splits "won't" into "won" "t"; "can't" is expanded first).
 _NEGATION_WORDS = set(
     "not never cannot cant wont won doesnt doesn dont don didnt didn isnt isn "
-    "wasnt wasn couldnt couldn unable ne pas jamais".split()
-)
-_NEGATION = re.compile(
-    r"(?i)\b(?:not|never|cannot|can't|cant|won't|wont|doesn't|doesnt|don't|dont|didn't|didnt"
-    r"|isn't|isnt|wasn't|wasnt|couldn't|couldnt|unable|pas|jamais|impossible|plus)\b"
+    "wasnt wasn couldnt couldn unable impossible ne pas jamais".split()
 )
 
 
