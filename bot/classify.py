@@ -128,7 +128,7 @@ def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> Conne
     # device succeed later?): read their named fields, skip the text search.
     fields = extract_fields(event, thorough=outcome not in ("success", "info"))
     code = fields.get("code")
-    noise = _noise(catalogue, entry, family, event, code)
+    noise = _noise(catalogue, entry, event, code)
     if noise:
         outcome = "noise"
     if slim and event.record_id is not None:
@@ -324,12 +324,10 @@ def _outcome_from_level(level: int | None) -> str:
 
 def is_noise(entry: Entry, event: Event) -> bool:
     """Does one of the entry's benign-noise rules match this event?"""
-    return entry.noise_reason(" ".join([event.message or "", *event.data.values()])) is not None
+    return entry.noise_reason(_noise_text(event)) is not None
 
 
-def _noise(
-    catalogue: Catalogue, entry: Entry | None, family: str, event: Event, code: str | None
-) -> str | None:
+def _noise(catalogue: Catalogue, entry: Entry | None, event: Event, code: str | None) -> str | None:
     """Known benign events (rules in the catalogue): say why instead of reporting a failure.
 
     A rule sits on the event's entry (event 1000 "cannot be found") or on the
@@ -337,8 +335,16 @@ def _noise(
     documented ID).
     """
     code_entry = catalogue.get(code) if code else None
-    if not ((entry and entry.noise) or (code_entry and code_entry.noise)):
+    sources = [e for e in (entry, code_entry) if e is not None and e.noise]
+    if not sources:
         return None
+    text = _noise_text(event)
+    rule = next((r for e in sources if (r := e.noise_reason(text))), None)
+    return rule.reason.en if rule else None
+
+
+def _noise_text(event: Event) -> str:
+    return " ".join([event.message or "", *event.data.values()])
     text = " ".join([event.message or "", *event.data.values()])
     for source in (entry, code_entry):
         rule = source.noise_reason(text) if source else None
