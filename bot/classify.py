@@ -345,9 +345,3 @@ def _noise(catalogue: Catalogue, entry: Entry | None, event: Event, code: str | 
 
 def _noise_text(event: Event) -> str:
     return " ".join([event.message or "", *event.data.values()])
-    text = " ".join([event.message or "", *event.data.values()])
-    for source in (entry, code_entry):
-        rule = source.noise_reason(text) if source else None
-        if rule:
-            return rule.reason.en
-    return None
