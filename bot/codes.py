@@ -32,8 +32,13 @@ def code_from_int(value: int) -> str | None:
     return f"0x{value:08X}"
 
 
-def canonical_code(text: str) -> str | None:
+def canonical_code(text: str, *, typed: bool = False) -> str | None:
     """`0x410` -> `0x00000410`; None when `text` is not one code spelling.
+
+    `typed=True` also reads what a person types but a log never means as a
+    code: a failure HRESULT without 0x ("80070005") and an unsigned decimal
+    one ("2148204809", as IIS logs print it). In log data such numbers are
+    request IDs and counters.
 
     >>> canonical_code("0X00000410"), canonical_code("-2146875374")
     ('0x00000410', '0x80094812')
@@ -44,32 +49,30 @@ def canonical_code(text: str) -> str | None:
     m = HEX_CODE.fullmatch(text)
     if m:
         digits = m.group(1) or m.group(2)
-        if (
-            m.group(2)
-            and not re.search(r"[a-fA-F]", digits)
-            and not text.lower().endswith("h")
-            and not digits.startswith("8")
-        ):
-            # Eight plain digits are a number, except a failure HRESULT written
-            # without 0x ("80070005": the high bit set, so it starts with 8).
+        plain_digits = m.group(2) and not re.search(r"[a-fA-F]", digits)
+        # Eight plain digits are a number, unless a person typed a failure
+        # HRESULT without 0x (the high bit set, so it starts with 8).
+        hresult_typed = typed and digits.startswith("8")
+        if plain_digits and not text.lower().endswith("h") and not hresult_typed:
             return None
         return code_from_int(int(digits, 16))
     if SIGNED_DECIMAL.fullmatch(text):
         value = int(text)
         # Only failure HRESULTs (high bit set) are codes; other big numbers are not.
-        return code_from_int(value) if value < 0 or value >= 0x80000000 else None
+        if value < 0 or (typed and value >= 0x80000000):
+            return code_from_int(value)
     return None
 
 
-def find_codes(text: str) -> list[str]:
+def find_codes(text: str, *, typed: bool = False) -> list[str]:
     """Every code spelled in free text, canonical, in order, without repeats."""
     found: list[str] = []
     for m in HEX_CODE.finditer(text):
-        code = canonical_code(m.group(0))
+        code = canonical_code(m.group(0), typed=typed)
         if code and code not in found:
             found.append(code)
     for m in SIGNED_DECIMAL.finditer(text):
-        code = canonical_code(m.group(0))
+        code = canonical_code(m.group(0), typed=typed)
         if code and code not in found:
             found.append(code)
     return found

@@ -455,7 +455,7 @@ _POLARITY_CONCEPTS = _FAIL_CONCEPTS | _SUCCESS_CONCEPTS
 
 def _named_ids(query: str) -> list[str]:
     """Event IDs and codes the query names, in order."""
-    ids = list(find_codes(query))
+    ids = list(find_codes(query, typed=True))  # what a person types: 80070005 too
     short = len(query.split()) <= 3 and not ids
     for m in _EVENT_ID.finditer(query):
         digits = m.group(1)

@@ -115,3 +115,11 @@ def test_classify_never_raises_on_any_event_data(data, message):
     assert ce.outcome == "failure"
     assert ce.code is None or (ce.code.startswith("0x") and len(ce.code) == 10)
     assert ce.device_id is None or len(ce.device_id) == 36
+
+
+def test_numbers_in_log_data_are_not_taken_for_codes():
+    # "80070005" typed in /intune is an HRESULT; a request ID in a log is not.
+    e = event(1052, {"DeviceId": DEVICE, "RequestId": "81234567", "Count": "2500000000"},
+              provider="Microsoft-Intune-CertificateConnectors",
+              channel="Microsoft-Intune-CertificateConnectors/Operational")  # fmt: skip
+    assert classify(e, default_catalogue()).code is None
