@@ -1,6 +1,6 @@
 """Render core results as plain text for the terminal (CLI and local mode).
 
-Slack rendering lives in bot/slack/render.py; both read the same core values.
+Slack rendering lives in bot/slack/render/; both read the same core values.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.slack.render import code, context, escape, list_section, mention, section
+from bot.slack.render.blocks import code, context, escape, list_section, mention, section
 
 MAX_HOME_BLOCKS = 100
 MAX_SERVERS = 60  # servers given their own block; the rest are counted

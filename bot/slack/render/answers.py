@@ -1,0 +1,107 @@
+"""Lookup answers: an event, code or HRESULT in full, the nearest matches, the help text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.knowledge import Advice, Entry
+from bot.search import Answer, Match
+from bot.slack.render.actions import share_button
+from bot.slack.render.blocks import Message, code, context, escape, list_section, message, section
+from bot.slack.render.blocks import url as _url
+
+KINDS = {"event": "Event", "code": "Diagnostic code", "hresult": "HRESULT"}
+KINDS_FR = {"event": "Événement", "code": "Code de diagnostic", "hresult": "HRESULT"}
+LABELS = {
+    "en": {"cause": "Likely cause", "fix": "What to do", "related": "Related",
+           "doc": "Documentation", "also": "Other matches", "inferred": "_(our inference)_",
+           "unknown": "{id} is not in the catalogue of Intune connector events and codes.",
+           "nearest": "Nearest entries", "nothing": "No event or code matches “{q}”.",
+           "share": "Share in channel"},
+    "fr": {"cause": "Cause probable", "fix": "Que faire", "related": "Voir aussi",
+           "doc": "Documentation", "also": "Autres résultats", "inferred": "_(notre déduction)_",
+           "unknown": "{id} n'est pas dans le catalogue des événements et codes du connecteur.",
+           "nearest": "Entrées les plus proches", "nothing": "Rien ne correspond à « {q} ».",
+           "share": "Partager dans le canal"},
+}  # fmt: skip
+
+HELP = """\
+*Intune certificate connector triage*
+• `/intune 20502` an event ID · `/intune 0x410` a diagnostic code or HRESULT, any spelling
+• `/intune crpverify faliure` an event or code name, typos welcome
+• `/intune why did PKCS issuance fail` a question, in English or French
+• `/intune history [SERVER]` what the history store knows · `/intune servers` the connector servers seen
+• Drop an event log export (`.evtx`, or Event Viewer XML / CSV / TXT) in a channel I am in, \
+or in a DM: I answer in its thread with a failure summary.
+• In a thread, mention me (`@intune-triage 20502`): Slack does not run slash commands in threads."""
+
+
+def title(entry: Entry, lang: str = "en") -> str:
+    kinds = KINDS_FR if lang == "fr" else KINDS
+    return f"{kinds.get(entry.kind, entry.kind)} {entry.id} {escape(entry.name)}"
+
+
+def help_message() -> Message:
+    return message("Intune connector triage: usage", [section(HELP)])
+
+
+def answer(answer: Answer, lang: str = "en", *, share: bool = True) -> Message:
+    """The best match in full, then the next few; unknown IDs say so and list the nearest."""
+    labels = LABELS.get(lang, LABELS["en"])
+    if answer.is_help:
+        return help_message()
+    blocks: list[dict] = []
+    lead: list[str] = []
+    if answer.unknown_id:
+        lead.append(labels["unknown"].format(id=code(answer.unknown_id)))
+    if not answer.matches:
+        lead.append(labels["nothing"].format(q=escape(answer.query.strip()[:200])))
+        blocks.append(section("\n".join(lead)))
+        blocks.append(context("Try `/intune help`, or ask the team that runs the connector."))
+        return message(" ".join(lead), blocks)
+    best, others = answer.matches[0], list(answer.matches[1:])
+    if answer.unknown_id and not best.exact:
+        blocks.append(section("\n".join(lead)))
+        others, fallback = list(answer.matches), " ".join(lead)
+        also = labels["nearest"]
+    else:
+        if lead:
+            blocks.append(section("\n".join(lead)))
+        blocks += entry_blocks(best.entry, lang, labels)
+        fallback = f"{title(best.entry, lang)}: {escape(best.entry.description.get(lang))}"
+        also = labels["also"]
+    if others:
+        blocks.append(list_section(f"*{also}*", [_match_line(m, lang) for m in others]))
+    if share:
+        blocks.append(share_button(answer.query, lang, labels["share"]))
+    return message(fallback, blocks)
+
+
+def entry_blocks(entry: Entry, lang: str, labels: Mapping[str, str]) -> list[dict]:
+    head = f"*{title(entry, lang)}*\n{escape(entry.description.get(lang))}"
+    if entry.note:
+        head += f"\n_{escape(entry.note.get(lang))}_"
+    blocks = [section(head)]
+    if entry.causes:
+        lines = [_advice(a, lang, labels) for a in entry.causes]
+        blocks.append(list_section(f"*{labels['cause']}*", ["• " + x for x in lines]))
+    if entry.fixes:
+        lines = [f"{i}. {_advice(a, lang, labels)}" for i, a in enumerate(entry.fixes, 1)]
+        blocks.append(list_section(f"*{labels['fix']}*", lines))
+    tail = []
+    if entry.related:
+        tail.append(f"{labels['related']}: " + ", ".join(code(r) for r in entry.related))
+    if entry.doc:
+        tail.append(f"<{_url(entry.doc)}|{labels['doc']}>")
+    if tail:
+        blocks.append(context(" · ".join(tail)))
+    return blocks
+
+
+def _match_line(m: Match, lang: str) -> str:
+    return f"• {title(m.entry, lang)}"
+
+
+def _advice(a: Advice, lang: str, labels: Mapping[str, str]) -> str:
+    text = escape(a.text.get(lang))
+    return f"{text} {labels['inferred']}" if a.inferred else text
