@@ -1,10 +1,12 @@
 """Load and validate the reviewed catalogue in knowledge/ into typed entries.
 
 The catalogue is data (TOML files reviewed like code); this module only reads
-it, checks it, and hands out frozen dataclasses. It knows nothing of Slack.
+it, checks what spans entries, and hands out frozen dataclasses. It knows
+nothing of Slack. One entry's schema is bot/entry_schema.py; its values are
+bot/entry.py (re-exported here, where callers have always found them).
 
 - `load_catalogue(path)` reads every `*.toml` of a folder: `[[entry]]` tables
-  (events, diagnostic codes, HRESULTs) and `[[synonym]]` groups.
+  and `[[synonym]]` groups.
 - `default_catalogue()` is the shipped catalogue, loaded once.
 - A malformed entry raises `CatalogueError` naming the file, the entry and
   the problem, so a bad edit fails loudly instead of answering wrongly.
@@ -13,49 +15,40 @@ it, checks it, and hands out frozen dataclasses. It knows nothing of Slack.
 from __future__ import annotations
 
 import functools
-import json
 import os
-import re
-import threading
-import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
+from bot.catalogue_cache import parsed_files, read_bytes
 from bot.codes import canonical_code
+from bot.entry import (  # noqa: F401  (re-exported: the catalogue's public names)
+    FAMILIES,
+    GENERATIONS,
+    HOPS,
+    KINDS,
+    OPERATIONS,
+    OUTCOMES,
+    PROVIDER_CA,
+    PROVIDER_CURRENT,
+    PROVIDER_IIS,
+    PROVIDER_NDES,
+    Advice,
+    Entry,
+    Kind,
+    Noise,
+    Outcome,
+    Terms,
+    Text,
+)
+from bot.entry_schema import CatalogueError, parse_entry, parse_synonym_group
+from bot.normalize import fold, squash
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-Kind = Literal["event", "code", "hresult"]
-Outcome = Literal["success", "warning", "failure", "retry", "info"]
-
-KINDS = ("event", "code", "hresult")
-OUTCOMES = ("success", "warning", "failure", "retry", "info")
-GENERATIONS = ("legacy", "current", "windows", "any")
-# A closed vocabulary, so a typo in the data cannot split one operation in two
-# and break the success rates the summary computes per operation.
-OPERATIONS = frozenset(
-    """service enrollment_certificate retrieve_certificate
-    pkcs_request pkcs_download pkcs_issue pkcs_upload
-    pkcs_recrypt pkcs_recrypt_download pkcs_recrypt_decrypt pkcs_recrypt_reencrypt
-    pkcs_recrypt_upload
-    pkcs_import pkcs_import_download pkcs_import_reencrypt pkcs_import_upload
-    revoke revoke_request revoke_download revoke_upload upload download
-    scep_request scep_receive scep_verify scep_issue scep_notify
-    ndes ca trust install general""".split()
-)
-
-# Where an event comes from, as bot.classify names it ("family"), by provider.
-PROVIDER_NDES = "Microsoft-Windows-NetworkDeviceEnrollmentService"
-PROVIDER_CA = "Microsoft-Windows-CertificationAuthority"
-PROVIDER_CURRENT = "Microsoft-Intune-CertificateConnectors"
-FAMILIES = ("legacy", "current", "ndes", "ca")
-
-_EVENT_ID = re.compile(r"[1-9][0-9]{0,4}")  # decimal, no leading zeros, <= 65535 in practice
-_HEX_ID = re.compile(r"0x[0-9A-F]{8}")  # canonical: lowercase 0x, eight uppercase digits
-
 # Files whose entries come first, so ties in a search favour the documented
-# legacy tables over the newer, longer lists; any other *.toml follows by name.
+# legacy tables over the newer, longer lists, and a plain ID in `related`
+# ("1000") means the connector's own event; any other *.toml follows by name.
 _FILE_ORDER = (
     "legacy_events",
     "diagnostic_codes",
@@ -65,141 +58,69 @@ _FILE_ORDER = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
-    """One piece of text in the two languages the bot answers in."""
-
-    en: str
-    fr: str
-
-    def get(self, lang: str) -> str:
-        return self.fr if lang == "fr" and self.fr else self.en
-
-
-@dataclass(frozen=True, slots=True)
-class Terms:
-    """Words and short phrases in each language (search keywords)."""
-
-    en: tuple[str, ...] = ()
-    fr: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Advice:
-    """A likely cause or a fix step, with where it comes from.
-
-    `inferred` is True when the documentation does not state it and we
-    reasoned it out; the bot says so when it shows it.
-    """
-
-    text: Text
-    source: str
-    inferred: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Noise:
-    """A documented benign occurrence: when `pattern` is in the event text, it is not a fault."""
-
-    pattern: str  # case-insensitive substring of the event's message or data
-    reason: Text
-    source: str
-
-    def matches(self, text: str) -> bool:
-        return self.pattern.lower() in text.lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One event ID, diagnostic code or HRESULT."""
-
-    kind: Kind
-    id: str  # decimal event ID ("20502") or canonical hex ("0x00000410")
-    name: str
-    generation: str  # "legacy" | "current" | "windows" (NDES / CA) | "any"
-    provider: str | None  # event source, for events
-    log: str  # event log / channel where it is written
-    outcome: Outcome
-    operation: str  # service, enrollment_certificate, pkcs_issue, revoke, upload, ...
-    description: Text  # the official text, verbatim
-    other_wordings: tuple[str, ...]  # other documented wordings (English)
-    related: tuple[str, ...]  # related IDs / codes, canonical spelling
-    causes: tuple[Advice, ...]
-    fixes: tuple[Advice, ...]
-    doc: str  # documentation link
-    aliases: tuple[str, ...]  # other names people use for it
-    note: Text | None = None  # quirks worth telling (e.g. Symantec is now DigiCert)
-    keywords: Terms = Terms()  # symptoms and phrasings that should find this entry
-    fr_official: bool = True  # False: description.fr is our translation, not Microsoft's
-    name_fr: str | None = None  # the French page's name, where it differs (0x0 "Opération réussie")
-    noise: tuple[Noise, ...] = ()  # documented benign occurrences
-
-    @property
-    def json_type(self) -> str:
-        """The `type` of the CLI JSON contract: HRESULTs are codes too."""
-        return "event" if self.kind == "event" else "code"
-
-    @property
-    def family(self) -> str | None:
-        """The event source as bot.classify names it: legacy, current, ndes or ca."""
-        if self.kind != "event":
-            return None
-        if self.generation in ("legacy", "current"):
-            return self.generation
-        return {PROVIDER_NDES: "ndes", PROVIDER_CA: "ca"}.get(self.provider or "")
-
-    def noise_reason(self, text: str) -> Noise | None:
-        """The documented benign case `text` matches, if any."""
-        return next((n for n in self.noise if n.matches(text)), None)
-
-
-class CatalogueError(ValueError):
-    """The catalogue is malformed; the message names the file, the entry and the problem."""
-
-
 @dataclass(frozen=True)
 class Catalogue:
     """Every entry, in file order, plus the synonym groups free-text search uses."""
 
     entries: tuple[Entry, ...]
     synonyms: tuple[tuple[str, ...], ...] = ()
+    _by_key: dict[str, Entry] = field(init=False, repr=False, compare=False, hash=False)
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False, hash=False)
+    _sharing: dict[str, tuple[Entry, ...]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
-        # Event IDs and hex codes never look alike, so one dict serves both.
-        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+        by_key: dict[str, Entry] = {}
+        by_id: dict[str, Entry] = {}
+        sharing: dict[str, list[Entry]] = {}
+        for e in self.entries:
+            by_key.setdefault(e.key, e)
+            by_id.setdefault(e.id, e)  # the first with a plain ID owns it
+            sharing.setdefault(e.id, []).append(e)
+        object.__setattr__(self, "_by_key", by_key)
+        object.__setattr__(self, "_by_id", by_id)
+        object.__setattr__(self, "_sharing", {k: tuple(v) for k, v in sharing.items()})
 
-    def get(self, id: str) -> Entry | None:
-        """The entry with this canonical ID ("20502", "0x00000410"), or None."""
-        return self._by_id.get(id)
+    def get(self, ref: str) -> Entry | None:
+        """The entry a reference names, or None.
+
+        A key ("Application Error:1000", "IIS:403.16", "symptom:taken-under-submission")
+        names one entry; a plain ID ("20502", "0x00000410", "1000") names the
+        first entry with that ID in load order (the connector's own, for events).
+        """
+        return self._by_key.get(ref) or self._by_id.get(ref)
+
+    def with_id(self, ident: str) -> tuple[Entry, ...]:
+        """Every entry with this plain ID (several sources may share an event ID)."""
+        return self._sharing.get(ident, ())
 
     def event(self, event_id: int | str, source: str | None = None) -> Entry | None:
         """The event with this ID, or None.
 
         `source` narrows it to one writer: a family (legacy, current, ndes,
-        ca) or a provider name. DCOM also writes an event 10010, so callers
-        reading real logs should always pass it. The legacy connector's
-        provider name is not documented: pass the family for those.
+        ca) or a provider name. Several sources share IDs (DCOM also writes
+        a 10010, Application Error a 1000), so callers reading real logs
+        should always pass it. The legacy connector's provider name is not
+        documented: pass the family for those.
         """
-        entry = self._by_id.get(str(event_id).strip())
-        if entry is None or entry.kind != "event":
-            return None
+        events = [e for e in self.with_id(str(event_id).strip()) if e.kind == "event"]
         if source is None:
-            return entry
+            return events[0] if events else None
         wanted = source.strip().lower()
         if wanted in FAMILIES:
-            return entry if entry.family == wanted else None
-        return entry if (entry.provider or "").lower() == wanted else None
+            return next((e for e in events if e.family == wanted), None)
+        return next((e for e in events if (e.provider or "").lower() == wanted), None)
 
     def events(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.kind == "event")
 
     def codes(self) -> tuple[Entry, ...]:
         """Diagnostic codes and HRESULTs."""
-        return tuple(e for e in self.entries if e.kind != "event")
+        return tuple(e for e in self.entries if e.kind in ("code", "hresult"))
 
     def related(self, entry: Entry) -> tuple[Entry, ...]:
-        return tuple(self._by_id[r] for r in entry.related if r in self._by_id)
+        return tuple(found for r in entry.related if (found := self.get(r)) is not None)
 
 
 def knowledge_dir() -> Path:
@@ -234,224 +155,19 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
         names = []
     if not names:
         raise CatalogueError(f"{folder}: no *.toml catalogue files")
-    sources = [(name, _read(os.path.join(folder, name))) for name in names]
+    sources = [(name, read_bytes(os.path.join(folder, name))) for name in names]
     entries: list[tuple[str, Entry]] = []
     synonyms: list[tuple[str, tuple[str, ...]]] = []
-    for name, data in _parsed(folder, sources):
+    for name, data in parsed_files(folder, sources):
         unknown = set(data) - {"entry", "synonym"}
         if unknown:
             raise CatalogueError(f"{name}: unknown top-level key(s) {sorted(unknown)}")
         for i, raw in enumerate(_array(data, "entry", name), 1):
-            entries.append((name, _entry(raw, f"{name}: entry #{i}")))
+            entries.append((name, parse_entry(raw, f"{name}: entry #{i}")))
         for i, raw in enumerate(_array(data, "synonym", name), 1):
-            synonyms.append((name, _synonym_group(raw, f"{name}: synonym #{i}")))
+            synonyms.append((name, parse_synonym_group(raw, f"{name}: synonym #{i}")))
     _check_together(entries, synonyms)
     return Catalogue(tuple(e for _, e in entries), tuple(g for _, g in synonyms))
-
-
-# --- parsing, with a cache -----------------------------------------------------------
-# tomllib is pure Python: parsing the catalogue costs ~25 ms, a third of the
-# CLI's cold-start budget. The parsed tables are kept as JSON (C-parsed, ~2 ms)
-# in __pycache__ beside the files, keyed by a checksum of their bytes, so an
-# edit is always seen. JSON, not pickle: loading it can never run code, and
-# whoever can write the cache can write the TOML beside it anyway. The cache
-# holds only parsed TOML; validation still runs on every load.
-
-_CACHE_FORMAT = 1
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def _parsed(folder: str, sources: list[tuple[str, bytes]]) -> list[tuple[str, dict]]:
-    key = _cache_key(sources)
-    cache = os.path.join(folder, "__pycache__", "catalogue.json")
-    try:
-        cached = json.loads(_read(cache))
-        if cached.get("key") == key:
-            return [(name, data) for name, data in cached["files"]]
-    except (OSError, ValueError, TypeError, KeyError):
-        pass  # no cache yet, or a damaged one: parse the TOML
-    import tomllib  # only on a cache miss: importing it alone costs ~8 ms
-
-    parsed = []
-    for name, raw in sources:
-        try:
-            parsed.append((name, tomllib.loads(raw.decode("utf-8"))))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise CatalogueError(f"{name}: not valid TOML: {exc}") from None
-    _write_cache(cache, {"key": key, "files": parsed})
-    return parsed
-
-
-def _cache_key(sources: list[tuple[str, bytes]]) -> str:
-    crc = zlib.crc32(str(_CACHE_FORMAT).encode())
-    for name, raw in sources:
-        crc = zlib.crc32(raw, zlib.crc32(name.encode(), crc))
-    return f"{_CACHE_FORMAT}-{len(sources)}-{sum(len(r) for _, r in sources)}-{crc:08x}"
-
-
-def _write_cache(cache: str, content: dict) -> None:
-    """Best effort: a read-only install simply parses the TOML every time."""
-    try:
-        text = json.dumps(content, ensure_ascii=False)
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        # One temp file per process and thread, so two writers never share one.
-        tmp = f"{cache}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, cache)  # atomic: a concurrent reader sees old or new, never half
-    except (OSError, TypeError, ValueError):
-        pass
-
-
-# --- reading one entry -----------------------------------------------------------
-
-_REQUIRED = frozenset("kind id name generation log outcome operation description doc".split())
-_OPTIONAL = frozenset(
-    """provider other_wordings related causes fixes aliases note keywords fr_official
-    name_fr noise""".split()
-)
-
-
-def _entry(raw: Any, where: str) -> Entry:
-    if not isinstance(raw, dict):
-        raise CatalogueError(f"{where}: an entry must be a table")
-    # Name the entry by what identifies it, so the message points at the right row.
-    label = f"{where} ({raw.get('id', '?')} {raw.get('name', '?')})"
-    missing = sorted(_REQUIRED - raw.keys())
-    if missing:
-        raise CatalogueError(f"{label}: missing field(s) {', '.join(missing)}")
-    unknown = sorted(raw.keys() - _REQUIRED - _OPTIONAL)
-    if unknown:
-        raise CatalogueError(f"{label}: unknown field(s) {', '.join(unknown)}")
-
-    kind = _choice(raw, "kind", KINDS, label)
-    ident = _str(raw, "id", label)
-    pattern = _EVENT_ID if kind == "event" else _HEX_ID
-    if not pattern.fullmatch(ident):
-        want = (
-            "a decimal event ID such as 20502" if kind == "event" else "0x%08X such as 0x00000410"
-        )
-        raise CatalogueError(f"{label}: bad id {ident!r} for kind {kind}: want {want}")
-    provider = raw.get("provider")
-    if kind == "event" and not isinstance(provider, str):
-        raise CatalogueError(f"{label}: field provider must be a string for an event")
-    if provider is not None and not isinstance(provider, str):
-        raise CatalogueError(f"{label}: field provider must be a string")
-    operation = _str(raw, "operation", label)
-    if operation not in OPERATIONS:
-        raise CatalogueError(f"{label}: unknown operation {operation!r} (see OPERATIONS)")
-    name_fr = raw.get("name_fr")
-    if name_fr is not None and not isinstance(name_fr, str):
-        raise CatalogueError(f"{label}: field name_fr must be a string")
-    fr_official = raw.get("fr_official", True)
-    if not isinstance(fr_official, bool):
-        raise CatalogueError(f"{label}: field fr_official must be true or false")
-    note = _text(raw["note"], f"{label}: note") if "note" in raw else None
-    return Entry(
-        kind=kind,
-        id=ident,
-        name=_str(raw, "name", label),
-        generation=_choice(raw, "generation", GENERATIONS, label),
-        provider=provider,
-        log=_str(raw, "log", label),
-        outcome=_choice(raw, "outcome", OUTCOMES, label),
-        operation=operation,
-        description=_text(raw["description"], f"{label}: description"),
-        other_wordings=_strings(raw, "other_wordings", label),
-        related=_strings(raw, "related", label),
-        causes=_advice(raw, "causes", label),
-        fixes=_advice(raw, "fixes", label),
-        doc=_str(raw, "doc", label),
-        aliases=_strings(raw, "aliases", label),
-        note=note,
-        keywords=_terms(raw.get("keywords", {}), f"{label}: keywords"),
-        fr_official=fr_official,
-        name_fr=name_fr,
-        noise=_noise(raw, label),
-    )
-
-
-def _str(raw: dict, key: str, label: str) -> str:
-    value = raw.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise CatalogueError(f"{label}: field {key} must be a non-empty string")
-    return value
-
-
-def _choice(raw: dict, key: str, allowed: tuple[str, ...], label: str) -> Any:
-    value = _str(raw, key, label)
-    if value not in allowed:
-        raise CatalogueError(f"{label}: unknown {key} {value!r}: want one of {', '.join(allowed)}")
-    return value
-
-
-def _strings(raw: dict, key: str, label: str) -> tuple[str, ...]:
-    value = raw.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise CatalogueError(f"{label}: field {key} must be a list of non-empty strings")
-    return tuple(value)
-
-
-def _text(raw: Any, label: str) -> Text:
-    if not isinstance(raw, dict) or set(raw) != {"en", "fr"}:
-        raise CatalogueError(f"{label}: must be a table with exactly en and fr")
-    if not all(isinstance(v, str) and v.strip() for v in raw.values()):
-        raise CatalogueError(f"{label}: en and fr must be non-empty strings")
-    return Text(en=raw["en"], fr=raw["fr"])
-
-
-def _terms(raw: Any, label: str) -> Terms:
-    if not isinstance(raw, dict) or not set(raw) <= {"en", "fr"}:
-        raise CatalogueError(f"{label}: must be a table with en and/or fr lists")
-    return Terms(en=_strings(raw, "en", label), fr=_strings(raw, "fr", label))
-
-
-def _advice(raw: dict, key: str, label: str) -> tuple[Advice, ...]:
-    items = raw.get(key, [])
-    if not isinstance(items, list):
-        raise CatalogueError(f"{label}: field {key} must be an array of tables")
-    out = []
-    for i, item in enumerate(items, 1):
-        where = f"{label}: {key}[{i}]"
-        if not isinstance(item, dict) or not {"en", "fr", "source"} <= item.keys():
-            raise CatalogueError(f"{where}: needs en, fr and source")
-        if not set(item) <= {"en", "fr", "source", "inferred"}:
-            raise CatalogueError(
-                f"{where}: unknown field(s) {sorted(set(item) - {'en', 'fr', 'source', 'inferred'})}"
-            )
-        inferred = item.get("inferred", False)
-        if not isinstance(inferred, bool):
-            raise CatalogueError(f"{where}: inferred must be true or false")
-        text = _text({"en": item["en"], "fr": item["fr"]}, where)
-        out.append(Advice(text=text, source=_str(item, "source", where), inferred=inferred))
-    return tuple(out)
-
-
-def _noise(raw: dict, label: str) -> tuple[Noise, ...]:
-    items = raw.get("noise", [])
-    if not isinstance(items, list):
-        raise CatalogueError(f"{label}: field noise must be an array of tables")
-    out = []
-    for i, item in enumerate(items, 1):
-        where = f"{label}: noise[{i}]"
-        if not isinstance(item, dict) or set(item) != {"pattern", "en", "fr", "source"}:
-            raise CatalogueError(f"{where}: needs exactly pattern, en, fr and source")
-        reason = _text({"en": item["en"], "fr": item["fr"]}, where)
-        out.append(Noise(_str(item, "pattern", where), reason, _str(item, "source", where)))
-    return tuple(out)
-
-
-def _synonym_group(raw: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(raw, dict) or set(raw) != {"terms"}:
-        raise CatalogueError(f"{where}: a synonym group is a table with one key, terms")
-    terms = _strings(raw, "terms", where)
-    if len(terms) < 2:
-        raise CatalogueError(f"{where} ({terms[0] if terms else '?'}): needs at least two terms")
-    return terms
 
 
 def _array(data: dict, key: str, file: str) -> list:
@@ -464,32 +180,51 @@ def _array(data: dict, key: str, file: str) -> list:
 # --- rules across entries ----------------------------------------------------------
 
 
-def _fold(name: str) -> str:
-    """The form names are compared in: search treats `Upload_Failure` and `upload failure` alike."""
-    return re.sub(r"[\s_\-.]+", "", name).casefold()
-
-
 def _check_together(
     entries: list[tuple[str, Entry]], synonyms: list[tuple[str, tuple[str, ...]]]
 ) -> None:
-    by_id: dict[str, tuple[str, Entry]] = {}
+    by_key: dict[str, tuple[str, Entry]] = {}
+    first_with_id: dict[str, tuple[str, Entry]] = {}
     for file, e in entries:
-        if e.id in by_id:
-            other_file, other = by_id[e.id]
+        if e.key in by_key:
+            other_file, other = by_key[e.key]
             raise CatalogueError(
-                f"{file}: entry {e.id} {e.name}: duplicate id, already used by "
+                f"{file}: entry {e.id} {e.name}: duplicate id for one source (key {e.key!r}), "
+                f"already used by "
                 f"{other.name} in {other_file}"
             )
-        by_id[e.id] = (file, e)
+        by_key[e.key] = (file, e)
+        first_with_id.setdefault(e.id, (file, e))
+    _check_names(entries, first_with_id)
+    _check_patterns(entries)
+    catalogue = Catalogue(tuple(e for _, e in entries))
+    for file, e in entries:
+        for ref in e.related:
+            found = catalogue.get(ref)
+            if found is None:
+                raise CatalogueError(
+                    f"{file}: entry {e.id} {e.name}: related {ref!r} is not an id or key "
+                    "in the catalogue"
+                )
+            if found is e:
+                raise CatalogueError(f"{file}: entry {e.id} {e.name}: related lists itself")
+    _check_synonyms(synonyms)
 
-    # Every name and alias must point at one entry, or search cannot tell them apart.
+
+def _check_names(
+    entries: list[tuple[str, Entry]], first_with_id: dict[str, tuple[str, Entry]]
+) -> None:
+    """Every name and alias must point at one entry under the search's normalizer,
+    or search cannot tell them apart (and the later one would be unreachable)."""
     owner: dict[str, tuple[str, Entry, str]] = {
-        _fold(i): (f, e, "id") for i, (f, e) in by_id.items()
+        squash(i): (f, e, "id") for i, (f, e) in first_with_id.items()
     }
     for file, e in entries:
         seen_here: set[str] = set()
         for what, value in [("name", e.name)] + [("alias", a) for a in e.aliases]:
-            key = _fold(value)
+            key = squash(value)
+            if not key:
+                raise CatalogueError(f"{file}: entry {e.id} {e.name}: {what} {value!r} has no words")
             if key in seen_here:
                 continue
             seen_here.add(key)
@@ -503,28 +238,37 @@ def _check_together(
                 )
             owner[key] = (file, e, what)
         for alias in e.aliases:
-            # "0x410" or "-2146875374" as an alias is a code spelling: it must be this entry's.
+            # "0x410" as an alias is a code spelling: it must be this entry's.
             code = canonical_code(alias)
-            if code and code != e.id and code in by_id:
-                other_file, other = by_id[code]
+            if code and code != e.id and code in first_with_id:
+                other_file, other = first_with_id[code]
                 raise CatalogueError(
                     f"{file}: entry {e.id} {e.name}: alias collides: {alias!r} is the code "
                     f"{code} of {other.name} in {other_file}"
                 )
 
-    for file, e in entries:
-        for ref in e.related:
-            if ref not in by_id:
-                raise CatalogueError(
-                    f"{file}: entry {e.id} {e.name}: related {ref!r} is not an id in the catalogue"
-                )
-            if ref == e.id:
-                raise CatalogueError(f"{file}: entry {e.id} {e.name}: related lists itself")
 
+def _check_patterns(entries: list[tuple[str, Entry]]) -> None:
+    """A pattern found in a question makes its entry the exact answer: two entries
+    cannot both be it."""
+    owner: dict[str, tuple[str, Entry]] = {}
+    for file, e in entries:
+        for pattern in e.patterns:
+            key = fold(pattern)
+            taken = owner.get(key)
+            if taken and taken[1] is not e:
+                raise CatalogueError(
+                    f"{file}: entry {e.id} {e.name}: pattern {pattern!r} is already a pattern "
+                    f"of {taken[1].id} {taken[1].name} in {taken[0]}"
+                )
+            owner[key] = (file, e)
+
+
+def _check_synonyms(synonyms: list[tuple[str, tuple[str, ...]]]) -> None:
     group_of: dict[str, tuple[str, str]] = {}
     for file, group in synonyms:
         for term in group:
-            key = term.casefold()
+            key = fold(term)
             if key in group_of and group_of[key][1] != group[0]:
                 raise CatalogueError(
                     f"{file}: synonym group {group[0]!r}: term {term!r} is already in group "

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,6 +27,7 @@ from rapidfuzz import fuzz, process
 
 from bot.codes import find_codes
 from bot.knowledge import Catalogue, Entry, default_catalogue
+from bot.normalize import fold, split_name, squash
 
 EXACT = 100.0
 FUZZY_NAME_CUTOFF = 82.0  # rapidfuzz ratio on squashed names; below this a name is not "meant"
@@ -88,9 +88,9 @@ def lookup(
     scored: dict[str, Match] = {}
 
     def offer(entry: Entry, score: float, exact: bool) -> None:
-        old = scored.get(entry.id)
+        old = scored.get(entry.key)
         if old is None or (exact, score) > (old.exact, old.score):
-            scored[entry.id] = Match(entry, score, exact)
+            scored[entry.key] = Match(entry, score, exact)
 
     unknown = None
     named = _named_ids(stripped)
@@ -111,39 +111,17 @@ def lookup(
         for entry, score in index.free_text(stripped):
             offer(entry, score, False)
 
-    ranked = sorted(scored.values(), key=lambda m: (not m.exact, -m.score, index.order[m.entry.id]))
+    ranked = sorted(scored.values(), key=lambda m: (not m.exact, -m.score, index.order[m.entry.key]))
     return Answer(query=query, matches=tuple(ranked[:limit]), unknown_id=unknown)
 
 
 HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
 
-# --- text normalization -------------------------------------------------------
+# --- text normalization (bot.normalize is the one normalizer) ------------------
 
-_CANT = re.compile(r"(?i)\bcan't\b")
 _IDENTIFIER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9_]+|[a-z][A-Z][A-Za-z0-9_]*)\b")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_WORD = re.compile(r"[a-z0-9]+")
 _ID_WORDS = r"(?:event|evt|id|eventid|ev[eè]nement|évènement|événement|evenement)"
 _EVENT_ID = re.compile(rf"(?i)(?:\b{_ID_WORDS}\s*:?\s*#?\s*)?(?<![\w.-])(\d{{1,5}})(?![\w.])")
-
-
-def fold(text: str) -> str:
-    """Lowercase, strip accents, every non-alphanumeric run becomes one space."""
-    # "can't" would fold to "can t": say it whole, so it reads as a negation.
-    text = _CANT.sub("cannot", text.replace("’", "'"))
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(_WORD.findall(text))
-
-
-def split_name(name: str) -> str:
-    """`PkcsCertIssue_Failure` -> `Pkcs Cert Issue Failure` (for word matching)."""
-    return _CAMEL.sub(" ", name.replace("_", " "))
-
-
-def squash(text: str) -> str:
-    """Case, spacing and underscores removed: how names are compared."""
-    return "".join(_WORD.findall(fold(text)))
 
 
 _SUFFIXES = ("ances", "ance", "ations", "ation", "ements", "ement", "ures", "ure",
@@ -182,8 +160,10 @@ class _Index:
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self.entries = catalogue.entries
-        self.order = {e.id: i for i, e in enumerate(self.entries)}
-        self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
+        self.order = {e.key: i for i, e in enumerate(self.entries)}
+        self.by_id: dict[str, Entry] = {}
+        for entry in self.entries:
+            self.by_id.setdefault(entry.id, entry)
         self.names: dict[str, Entry] = {}
         for entry in self.entries:
             for name in (entry.name, *entry.aliases):
