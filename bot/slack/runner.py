@@ -44,7 +44,7 @@ def _serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
     try:
         app = create_app(settings, services)  # auth.test: a refused token raises SettingsError
         if http:
-            server = _listen(app, host, port)
+            server = _listen(app, host, port, settings.signing_secret or "")
         else:
             handler = _connect(app, settings)
         logging.disable(logging.NOTSET)
@@ -74,11 +74,11 @@ def _serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
     return 0
 
 
-def _listen(app, host: str, port: int):  # type: ignore[no-untyped-def]
+def _listen(app, host: str, port: int, secret: str):  # type: ignore[no-untyped-def]
     from bot.slack.server import make_server
 
     try:
-        return make_server(app, host, port)
+        return make_server(app, host, port, secret=secret)
     except OSError as err:
         raise SettingsError(
             f"cannot listen on {host}:{port}: {err.strerror or err}; try another --port"

@@ -134,7 +134,7 @@ def app(settings: Settings, services: Services) -> App:
 @pytest.fixture
 def slack(fake_slack: FakeSlack, app: App) -> Iterator[SlackSender]:
     """The app under waitress on a free port; yields a sender of signed Slack requests."""
-    server = make_server(app, "127.0.0.1", 0, asyncore_loop_timeout=0.05)  # quick close
+    server = make_server(app, "127.0.0.1", 0, secret=SECRET, asyncore_loop_timeout=0.05)  # quick close
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield SlackSender(f"http://127.0.0.1:{server.effective_port}", fake_slack)
