@@ -27,10 +27,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "slack")]
+sys.path[:0] = [str(ROOT)]
 
-from fake_slack import TOKEN, FakeSlack  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
+
+from bot.slack.fake_api import TOKEN, FakeSlack  # noqa: E402
 
 SECRET = "bench-secret"
 verifier = SignatureVerifier(SECRET)

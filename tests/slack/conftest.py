@@ -18,13 +18,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from fake_slack import TOKEN, FakeSlack
 from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 
 from bot.settings import Settings
 from bot.slack.app import Services, create_app
+from bot.slack.fake_api import TOKEN, FakeSlack
 from bot.slack.server import make_server
 
 SECRET = "s3cret-signing"

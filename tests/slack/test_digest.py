@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import texts
-from fake_slack import TOKEN
 from slack_sdk import WebClient
 
 from bot.classify import ConnectorEvent
@@ -21,6 +20,7 @@ from bot.settings import Settings, SettingsError
 from bot.slack import render
 from bot.slack.dedupe import Seen
 from bot.slack.digest import build_digest, next_run, post_digest, start_digest
+from bot.slack.fake_api import TOKEN
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 CHANNEL = "C0DIGEST"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import payload, texts
-from fake_slack import FakeSlack
 
+from bot.slack.fake_api import FakeSlack
 from bot.slack.render import CHECKING_HISTORY
 
 DATA = Path(__file__).parent / "data"

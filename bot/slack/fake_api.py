@@ -1,9 +1,11 @@
 """A fake Slack on loopback: the Web API, file downloads and response_url, all recorded.
 
 Every request is kept as a `Call` (method, path, headers, parsed body), so tests
-assert on what was posted, not just that something was. Like real Slack, a file
-download without `Authorization: Bearer xoxb-test` gets an HTML login page with
-status 200. Behaviour a test needs is queued with `fail_next()`.
+assert on what was posted, not just that something was, and the browser
+playground (bot/playground) draws what the app sent from the same calls
+(`watch()`). Like real Slack, a file download without `Authorization: Bearer
+xoxb-test` gets an HTML login page with status 200. Behaviour a test needs is
+queued with `fail_next()`. It listens on 127.0.0.1 only and never calls out.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-TOKEN = "xoxb-test"
+TOKEN = "xoxb-test"  # not a secret: the only token this fake accepts
 APP_TOKEN = "xapp-test"
-PAYLOADS = Path(__file__).parent.parent / "payloads"
+# What auth.test answers: the bot is user UBOT, "intune-triage", of team T1.
+AUTH_TEST = {"ok": True, "url": "https://example.slack.com/", "team": "Example",
+             "user": "intune-triage", "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT",
+             "is_enterprise_install": False}  # fmt: skip
 LOGIN_PAGE = b"<!DOCTYPE html><html><body>Sign in to Slack. This browser is no longer supported.</body></html>"
 
 
@@ -58,18 +63,21 @@ class FakeFile:
 
 
 class FakeSlack:
-    def __init__(self) -> None:
+    """`clock=None` gives message timestamps tests can predict (1700000000.000001, …);
+    the playground passes `time.time` so messages show when they were posted."""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self.calls: list[Call] = []
         self.files: dict[str, FakeFile] = {}
         self.failures: dict[str, list[tuple[int, dict, dict]]] = {}
         self.delays: dict[str, float] = {}
+        self.watchers: list[Callable[[Call], None]] = []
         self._ts = itertools.count(1)
+        self._views = itertools.count(1)
+        self._clock = clock
+        self._last_ts = 0.0
         self._lock = threading.Condition()
-        ThreadingHTTPServer.request_queue_size = (
-            128  # 20 clients at once must not overflow the backlog
-        )
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.api_url = self.url + "/api/"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
@@ -120,13 +128,26 @@ class FakeSlack:
                     )
                 self._lock.wait(left)
 
+    def watch(self, watcher: Callable[[Call], None]) -> None:
+        """Call `watcher(call)` after each call is answered (`call.reply` is what Slack said)."""
+        self.watchers.append(watcher)
+
     def _record(self, call: Call) -> None:
         with self._lock:
             self.calls.append(call)
             self._lock.notify_all()
 
+    def _answered(self, call: Call) -> None:
+        for watcher in self.watchers:
+            watcher(call)
+
     def next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        """A message timestamp, unique and increasing, in Slack's "seconds.micros" form."""
+        if self._clock is None:
+            return f"1700000000.{next(self._ts):06d}"
+        with self._lock:
+            self._last_ts = max(self._clock(), self._last_ts + 1e-6)
+            return f"{self._last_ts:.6f}"
 
 
 class _Server(ThreadingHTTPServer):
@@ -173,11 +194,13 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 return self._send(status, body, headers=extra)
             if method == "files.download":
                 return self._download(path, call.auth)
+            if method not in ("response", "upload"):
+                call.reply = _api(fake, method, call)
+            fake._answered(call)  # before the answer: a watcher's effect is visible to its caller
             if method == "response":
                 return self._send(200, b"ok", "text/plain")
             if method == "upload":
                 return self._send(200, f"OK - {len(data)}".encode(), "text/plain")
-            call.reply = _api(fake, method, call)
             return self._send(200, call.reply)
 
         def _download(self, path: str, auth: str | None) -> None:
@@ -223,7 +246,8 @@ def _parse(raw: str, ctype: str) -> dict[str, Any]:
     if "json" in ctype or raw.startswith("{"):
         return json.loads(raw)
     body: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw).items()}
-    for key in ("blocks", "attachments", "files"):  # form-encoded calls send these as JSON strings
+    # Form-encoded calls send these as JSON strings.
+    for key in ("blocks", "attachments", "files", "view"):
         if isinstance(body.get(key), str):
             body[key] = json.loads(body[key])
     return body
@@ -233,7 +257,7 @@ def _api(fake: FakeSlack, method: str, call: Call) -> dict[str, Any]:
     if method == "auth.test":
         if call.auth != f"Bearer {TOKEN}":
             return {"ok": False, "error": "invalid_auth"}
-        return json.loads((PAYLOADS / "auth_test.json").read_text())
+        return dict(AUTH_TEST)
     if method == "apps.connections.open":  # Socket Mode: needs the app-level token
         if call.auth != f"Bearer {APP_TOKEN}":
             return {"ok": False, "error": "invalid_auth"}
@@ -248,6 +272,11 @@ def _api(fake: FakeSlack, method: str, call: Call) -> dict[str, Any]:
             "ts": call.get("ts"),
             "text": call.get("text"),
         }
+    if method == "chat.postEphemeral":
+        return {"ok": True, "message_ts": fake.next_ts()}
+    if method in ("views.open", "views.publish", "views.update"):
+        view = {**(call.get("view") or {}), "id": f"V{next(fake._views):08d}"}
+        return {"ok": True, "view": view}
     if method == "files.getUploadURLExternal":  # files_upload_v2, step 1 of 3
         file_id = f"FUP{next(fake._ts):04d}"
         return {"ok": True, "file_id": file_id, "upload_url": f"{fake.url}/upload/v1/{file_id}"}
