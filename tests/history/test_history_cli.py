@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_history import SERVER, T0, connector_event, failures, upload
 
 from bot.cli import cli
 from bot.cli_history import history, servers
 from bot.history import open_history
+from tests.support.history import SERVER, T0, connector_event, failures, upload
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -1,0 +1,76 @@
+"""The one way this project opens a SQLite file: checked first, WAL mode, one-line errors.
+
+The history, the Slack dedupe claims and the kept summaries all open their
+files here, so each gets the same checks (a folder, a read-only file) and the
+same retry while switching to WAL, which SQLite refuses with "locked" at once,
+without the busy timeout, while another process is opening the file too.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from time import monotonic, sleep
+
+
+class HistoryError(Exception):
+    """The history store cannot be used; str(err) is one clear line for the user."""
+
+
+def connect(path: str | Path, *, busy_timeout: float = 5.0) -> sqlite3.Connection:
+    """A connection to the file at `path` (created with its folder), in autocommit mode.
+
+    Raises HistoryError, touching nothing, when the path is a folder, the file or its
+    folder cannot be written, or SQLite cannot open it.
+    """
+    path = Path(path)
+    if path.exists():
+        if path.is_dir():
+            raise HistoryError(f"history database {path} is a folder, not a file")
+        # Checked before SQLite opens it: SQLite would only fail at the first write.
+        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+            raise HistoryError(
+                f"history database {path} is read-only (the file and its folder must be writable)"
+            )
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise HistoryError(f"cannot create {path.parent}: {err.strerror}") from None
+    try:
+        return sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+    except sqlite3.Error as err:
+        raise HistoryError(f"cannot open history database {path}: {err}") from None
+
+
+def use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL (it stays so): once, by whichever process gets there first.
+
+    The switch needs the file to itself, and SQLite answers "locked" at once,
+    without the busy timeout, while other processes are opening it too: retry.
+    """
+    (timeout_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    deadline = monotonic() + max(timeout_ms, 1000) / 1000
+    while True:
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or monotonic() > deadline:
+                raise
+            sleep(0.02)
+
+
+def describe(name: str, err: sqlite3.DatabaseError) -> str:
+    """One line for the user from SQLite's error."""
+    message = str(err)
+    if "not a database" in message or "malformed" in message:
+        return f"{name} is not a SQLite database (or is damaged)"
+    if "readonly" in message or "read-only" in message:
+        return f"{name} is read-only (the file and its folder must be writable)"
+    if "locked" in message or "busy" in message:
+        return f"{name} is busy: another process held it too long; try again"
+    return f"{name}: {message}"

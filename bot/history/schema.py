@@ -1,0 +1,113 @@
+"""The history's tables, and the migrations that bring an older file up to date.
+
+`PRAGMA user_version` counts the migrations a file has had; `upgrade` runs the
+rest, inside the caller's write transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Each entry upgrades the schema by one version; user_version counts how many ran.
+# Never edit a released entry: append a new one, so an old file upgrades step by step.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: the first release: failures only.
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE servers (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,  -- Windows names ignore case
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        )""",
+        """CREATE TABLE uploads (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,  -- the same file twice is recorded once
+            file_name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            format TEXT NOT NULL,
+            source TEXT NOT NULL,  -- "slack" or "cli"
+            user TEXT,
+            channel TEXT,
+            thread_ts TEXT,
+            file_id TEXT,
+            uploaded_at TEXT NOT NULL,
+            records INTEGER NOT NULL,  -- records read from the file
+            connector_events INTEGER NOT NULL,
+            new_events INTEGER NOT NULL,  -- events no earlier upload had
+            problems TEXT NOT NULL DEFAULT '[]'  -- JSON list of {where, reason}
+        )""",
+        """CREATE TABLE upload_servers (
+            upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+            server_id INTEGER NOT NULL REFERENCES servers(id),
+            events INTEGER NOT NULL,
+            PRIMARY KEY (upload_id, server_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX upload_servers_server ON upload_servers(server_id, upload_id)",
+        # Event log channels: a handful of long names, stored once (a third of the file).
+        "CREATE TABLE logs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            server_id INTEGER NOT NULL REFERENCES servers(id),
+            upload_id INTEGER NOT NULL REFERENCES uploads(id),  -- the first upload with it
+            log_id INTEGER NOT NULL REFERENCES logs(id),  -- channel, else provider
+            record_key TEXT NOT NULL,  -- record ID, or a hash of the fields (CSV has none)
+            time TEXT NOT NULL,
+            event_id INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            code TEXT,
+            device TEXT,
+            user TEXT,
+            ca TEXT,
+            template TEXT
+        )""",
+        # Overlapping exports share records: this key makes each one count once.
+        """CREATE UNIQUE INDEX events_record
+            ON events(server_id, log_id, record_key, time, event_id)""",
+        "CREATE INDEX events_failure ON events(server_id, event_id, code, time)",
+        "CREATE INDEX events_time ON events(time)",  # prune
+        """CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            server_id INTEGER NOT NULL REFERENCES servers(id),
+            event_id INTEGER NOT NULL,
+            code TEXT,
+            first TEXT NOT NULL,
+            last TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+            resolved_by TEXT,
+            resolved_at TEXT,
+            note TEXT,
+            channel TEXT,  -- the Slack thread it was discussed in
+            thread_ts TEXT,
+            previous_id INTEGER REFERENCES incidents(id) ON DELETE SET NULL,  -- reopened from
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX incidents_key ON incidents(server_id, event_id, code, first)",
+        "CREATE INDEX incidents_server_last ON incidents(server_id, last)",
+        "CREATE INDEX incidents_last ON incidents(last)",
+        "CREATE INDEX incidents_event ON incidents(event_id, status, last)",
+        "CREATE INDEX incidents_code ON incidents(code, status, last)",
+    ),
+    # 2: warnings make incidents of their own kind; incidents carry the catalogue name.
+    (
+        """ALTER TABLE incidents ADD COLUMN kind TEXT NOT NULL DEFAULT 'failure'
+            CHECK (kind IN ('failure', 'warning'))""",
+        "ALTER TABLE incidents ADD COLUMN name TEXT",  # the event's name in the catalogue
+        "DROP INDEX incidents_key",
+        "CREATE INDEX incidents_key ON incidents(server_id, event_id, code, kind, first)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Run the migrations the file has not had yet (call it holding the write lock)."""
+    for steps in MIGRATIONS[version(conn) :]:
+        for sql in steps:
+            conn.execute(sql)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -1,0 +1,116 @@
+"""The history store: `open_history()` and the `History` it returns, with every verb."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.history.base import DEFAULT_GAP
+from bot.history.ingest import Ingest
+from bot.history.opener import connect
+from bot.history.values import iso, now_utc
+
+
+def default_path() -> Path:
+    """The per-user history file: $INTUNE_BOT_DB, else the platform's data folder."""
+    if os.environ.get("INTUNE_BOT_DB"):
+        return Path(os.environ["INTUNE_BOT_DB"]).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "intune-triage" / "history.db"
+
+
+def open_history(
+    path: str | Path | None = None,
+    *,
+    gap: timedelta = DEFAULT_GAP,
+    busy_timeout: float = 5.0,
+) -> History:
+    """Open (creating or upgrading) the history file at `path`, default `default_path()`.
+
+    - Raises HistoryError, touching nothing, when the file is not SQLite, was made
+      by a newer release, or cannot be written.
+    - `busy_timeout` is how long a query or a resolve waits for another process's write;
+      an upload waits at least UPLOAD_WAIT, since another large upload may take that long.
+    """
+    path = Path(path).expanduser() if path is not None else default_path()
+    conn = connect(path, busy_timeout=busy_timeout)
+    try:
+        return History(Database(conn), gap=gap, name=str(path))
+    except BaseException:
+        conn.close()
+        raise
+
+
+class History(Ingest):
+    """Verbs over the history database; `Database(memory=True)` works for tests.
+
+    One History per thread (as with any SQLite connection); processes share the file.
+    Reading: see Queries; recording an upload: see Ingest; people's verbs are here.
+    """
+
+    def resolve(
+        self,
+        incident_id: int,
+        by: str,
+        note: str,
+        thread: tuple[str, str] | None = None,
+        *,
+        at: datetime | None = None,
+    ) -> bool:
+        """Mark an incident resolved; False (and nothing changed) if it already was.
+
+        `thread` is the Slack (channel, thread_ts) where it was resolved, kept if the
+        incident has none yet. The next occurrence after `at` starts a reopened incident.
+        """
+        with self._write():
+            self._require(incident_id)
+            changed = self.conn.execute(
+                """UPDATE incidents SET status = 'resolved', resolved_by = ?, resolved_at = ?,
+                       note = ?
+                   WHERE id = ? AND status = 'open'""",
+                (by, iso(at or now_utc()), note, incident_id),
+            ).rowcount
+            if thread:
+                self._attach(incident_id, *thread)
+        return bool(changed)
+
+    def set_thread(self, incident_id: int, channel: str, thread_ts: str) -> None:
+        """Remember the Slack thread where an incident is discussed (the latest one wins)."""
+        with self._write():
+            self._require(incident_id)
+            self.conn.execute(
+                "UPDATE incidents SET channel = ?, thread_ts = ? WHERE id = ?",
+                (channel, thread_ts, incident_id),
+            )
+
+    def _attach(self, incident_id: int, channel: str, thread_ts: str) -> None:
+        self.conn.execute(
+            """UPDATE incidents SET channel = ?, thread_ts = ?
+               WHERE id = ? AND thread_ts IS NULL""",
+            (channel, thread_ts, incident_id),
+        )
+
+    def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
+        """Delete events older than `older_than`; incidents and uploads stay. Returns the count.
+
+        Later uploads skip events from before the cutoff, so an old export read again
+        cannot count them a second time.
+        """
+        cutoff = iso((now or now_utc()) - older_than)
+        with self._write():
+            deleted = self.conn.execute("DELETE FROM events WHERE time < ?", (cutoff,)).rowcount
+            self.conn.execute(
+                """INSERT INTO meta (key, value) VALUES ('pruned_before', ?)
+                   ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)""",
+                (cutoff,),
+            )
+        return deleted
