@@ -143,8 +143,11 @@ def summarize(
         click.echo(format_summary(summary, lang))
         if ingest is not None:
             from bot.cli_history import format_ingest
+            from bot.textfmt import format_recent
 
-            click.echo("\n" + format_ingest(ingest))
+            click.echo("\n" + format_ingest(ingest.result))
+            for recent in ingest.recent:  # what a Slack upload's summary says below its history
+                click.echo(format_recent(recent.to_dict()))
 
 
 def _chart(summary, path: str) -> None:
@@ -165,14 +168,10 @@ def _record(file: str, summary, db_path: str | None):
     import getpass
 
     from bot.cli_history import opened
-    from bot.history import UploadInfo
+    from bot.triage import Source, ingest
 
-    upload = UploadInfo.from_file(
-        file, summary.format, source="cli", user=getpass.getuser(),
-        records=summary.records, problems=summary.problems,
-    )  # fmt: skip
     with opened(db_path) as history:
-        return history.record_upload(upload, summary.events)
+        return ingest(file, summary, Source("cli", user=getpass.getuser()), history)
 
 
 @cli.command()

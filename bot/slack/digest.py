@@ -2,7 +2,7 @@
 
 Off unless INTUNE_BOT_DIGEST_CHANNEL is set. Three small parts, each testable alone:
 
-- `build_digest(history, now)`: pure, what the digest says for the day before `now`;
+- `bot.triage.build_digest(history, now)`: what the digest says for the day before `now`;
 - `next_run(now, at)`: when the next digest is due;
 - `DigestScheduler`: a daemon thread that sleeps until then, and posts.
 
@@ -16,60 +16,21 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.history import History, HistoryError, Incident, open_history
+from bot.history import HistoryError, open_history
 from bot.settings import Settings
 from bot.slack import render
 from bot.slack.dedupe import Seen
+from bot.triage import build_digest
 
 log = logging.getLogger(__name__)
 
-WINDOW = timedelta(days=1)
 TICK = 30.0  # seconds between looks at the clock: a suspended machine wakes up late, not never
-
-
-@dataclass(frozen=True)
-class Digest:
-    since: datetime
-    until: datetime
-    new: list[Incident] = field(default_factory=list)  # recorded in the window
-    ongoing: list[Incident] = field(default_factory=list)  # still open, recorded before it
-    resolved: list[Incident] = field(default_factory=list)  # resolved in the window
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "since": self.since.isoformat(),
-            "until": self.until.isoformat(),
-            **{k: [i.to_dict() for i in getattr(self, k)] for k in ("new", "ongoing", "resolved")},
-        }
-
-
-def build_digest(history: History, now: datetime, window: timedelta = WINDOW) -> Digest:
-    """Failure incidents of the `window` before `now`: new, still open, resolved.
-
-    Windows tile: what happens at `now` belongs to the next digest. An incident
-    recorded and resolved within the window is both new and resolved; "still open"
-    means open at `now`, so an old digest reads the same after later resolutions.
-    """
-    since = now - window
-    digest = Digest(since=since, until=now)
-    for incident in history.activity(since):
-        if incident.kind != "failure" or incident.created_at >= now:
-            continue  # warnings are in the thread summaries; the digest is for failures
-        resolved = incident.resolved_at if incident.status == "resolved" else None
-        if incident.created_at >= since:
-            digest.new.append(incident)
-        elif resolved is None or resolved >= now:
-            digest.ongoing.append(incident)
-        if resolved and since <= resolved < now:
-            digest.resolved.append(incident)
-    return digest
 
 
 def next_run(now: datetime, at: time) -> datetime:

@@ -1,6 +1,6 @@
 """The App Home tab: connector servers, their open incidents, recurring failures, short help.
 
-Built from `incidents.home_data()`; published with views.publish each time the tab
+Built from `bot.triage.home_data()`; published with views.publish each time the tab
 is opened. A Home view holds 100 blocks: servers past the budget end in "…and N more".
 """
 

@@ -15,17 +15,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond, Say
 from slack_sdk import WebClient
 
 from bot.slack import incidents, render, replies
 from bot.slack.dedupe import once_per_event
+from bot.slack.services import Services
 from bot.slack.uploads import handle_upload
-
-if TYPE_CHECKING:
-    from bot.slack.app import Services
 
 log = logging.getLogger(__name__)
 

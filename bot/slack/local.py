@@ -135,7 +135,7 @@ def as_path(line: str) -> Path | None:
 def stored(verb: str, server: str, settings: Settings) -> str:
     """`/intune history [SERVER]` and `/intune servers`, as `intune-bot history` prints them."""
     from bot.cli_history import format_incident, format_server
-    from bot.slack.replies import history_at
+    from bot.triage import history_at
 
     with history_at(settings.db_path) as history:
         if history is None:

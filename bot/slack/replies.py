@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from bot.history import History, HistoryError, open_history
 from bot.search import lookup
 from bot.slack import render
 from bot.slack.commands import guess_lang, parse, strip_mentions
-
-log = logging.getLogger(__name__)
-
-
-@contextmanager
-def history_at(path: Path | None) -> Iterator[History | None]:
-    """The history store, or None when it cannot be opened (the answer still goes out)."""
-    if path is None:
-        yield None
-        return
-    try:
-        history = open_history(path)
-    except HistoryError as err:
-        log.warning("history unavailable: %s", err)
-        yield None
-        return
-    with history:
-        yield history
+from bot.slack.kept import thread_incident_ids
+from bot.triage import history_at, servers_named, what_history_knows
 
 
 def command(text: str, db: Path | None) -> render.Message:
@@ -65,8 +45,6 @@ def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) 
     The history part covers the servers the question names and, asked in the thread
     of a summary (`thread` is its channel and thread_ts), that summary's incidents.
     """
-    from bot.slack.incidents import what_history_knows  # it imports this module
-
     text = strip_mentions(text)
     cmd = parse(text)
     if cmd.verb != "lookup":
@@ -76,16 +54,7 @@ def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) 
     msg = render.answer(found, lang, share=False)
     with history_at(db) as history:
         if history:
-            named = _servers_named(text, history)
-            msg["blocks"] += what_history_knows(history, found, named, thread, db)
+            extra = thread_incident_ids(db, *thread) if thread else []
+            known = what_history_knows(history, found, servers_named(text, history), thread, extra)
+            msg["blocks"] += render.history_knows([k.to_dict() for k in known])
     return render.message(msg["text"], msg["blocks"])
-
-
-def _servers_named(text: str, history: History) -> list[str]:
-    words = {w.strip("?.,;:!()'\"").casefold() for w in text.split()}
-    names = []
-    for server in history.servers():
-        full = server.name.casefold()
-        if full in words or full.split(".")[0] in words:
-            names.append(server.name)
-    return names

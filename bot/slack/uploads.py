@@ -18,14 +18,16 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.history import HistoryError, UploadInfo, open_history
-from bot.logs import NotAnEventLog
+from bot.history import HistoryError, open_history
+from bot.logs import NotAnEventLog, open_log
 from bot.settings import Settings
 from bot.slack import render
 from bot.slack.chart_upload import upload_chart
 from bot.slack.download import SCOPE_HINT, DownloadError, download
+from bot.slack.kept import remember_summary
 from bot.slack.reactions import Status
 from bot.summary import summarize_file
+from bot.triage import Source, ingest
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +129,6 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
 
 def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Settings,
               event: dict[str, Any], file: dict[str, Any]) -> None:  # fmt: skip
-    from bot.logs import open_log
-
     open_log(path)  # decide by content before saying anything: raises NotAnEventLog
     if thread.ts is None:
         thread.say(render.reading(name, nbytes))
@@ -149,46 +149,16 @@ def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Sett
 def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
            file: dict[str, Any], thread: Thread) -> dict[str, Any] | None:  # fmt: skip
     """Remember the upload with its thread; the summary still goes out if the store fails."""
-    info = UploadInfo.from_file(
-        path, summary.format, source="slack", user=event.get("user"), channel=thread.channel,
-        thread_ts=thread.thread_ts, file_id=file.get("id"), records=summary.records,
-        problems=[p.to_dict() for p in summary.problems],
-    )  # fmt: skip
+    source = Source("slack", user=event.get("user"), channel=thread.channel,
+                    thread_ts=thread.thread_ts, file_id=file.get("id"))  # fmt: skip
     try:
         with open_history(settings.db_path) as history:
-            result = history.record_upload(info, summary.events)
-            for change in result.incidents:
-                # The thread an incident is discussed in: set for new and reopened
-                # incidents, and for ongoing ones that have none yet.
-                if change.change != "ongoing" or not change.incident.thread_ts:
-                    history.set_thread(change.incident.id, thread.channel, thread.thread_ts)
-            top = summary.dominant
-            servers = list(top.servers)[:3] if top and top.event_id.isdigit() else []
-            recent = [history.recent(s, int(top.event_id), top.code).to_dict() for s in servers]
+            view = ingest(path, summary, source, history).view()
     except HistoryError as err:
         log.warning("upload not recorded: %s", err)
         return None
-    from bot.slack.incidents import remember_summary  # the buttons re-render it from there
-
-    view = history_view(result, recent)
     data = {**summary.to_dict(), "file": file.get("name") or file.get("id")}
     remember_summary(settings, thread.channel, thread.ts, thread.thread_ts, data, view)
-    return view
-
-
-def history_view(result: Any, recent: list[dict]) -> dict[str, Any]:
-    """What render.summary shows of an IngestResult: every change of each kind, biggest first.
-
-    render.summary lists a few of each kind; "Show all" re-renders the kept view in full.
-    """
-    view: dict[str, Any] = {"already_recorded": result.already_recorded, "recent": recent}
-    by_kind: dict[str, list] = {}
-    for change in result.incidents:
-        by_kind.setdefault(change.change, []).append(change)
-    for kind, changes in by_kind.items():
-        changes.sort(key=lambda c: (c.incident.kind != "failure", -c.added))
-        view[kind] = [c.to_dict() for c in changes]  # render shows a few; "Show all" the rest
-        view[f"{kind}_total"] = len(changes)
     return view
 
 

@@ -23,9 +23,10 @@ from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 
 from bot.settings import Settings
-from bot.slack.app import Services, create_app
+from bot.slack.app import create_app
 from bot.slack.fake_api import TOKEN, FakeSlack
 from bot.slack.server import make_server
+from bot.slack.services import Services
 
 SECRET = "s3cret-signing"
 PAYLOADS = Path(__file__).parent.parent / "payloads"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import payload
 
-from bot.slack.app import Services, Workers
+from bot.slack.services import Services, Workers
 
 EVTX = Path(__file__).parent / "data" / "application.evtx"
 

@@ -7,13 +7,13 @@ import io
 import struct
 
 from conftest import payload, texts
-from connector_log import write
 from test_connector_uploads import share, summary_for
 
 from bot.chart import timeline_chart
 from bot.slack.chart_upload import chart_filename
 from bot.summary import summarize_file
 from tests.support.connector_logs import legacy_pkcs_ca_outage
+from tests.support.legacy_log import write
 
 PNG = b"\x89PNG\r\n\x1a\n"
 TS = "1700000300.000300"

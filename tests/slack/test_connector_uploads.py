@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 from conftest import payload, texts
-from connector_log import START, write
 from test_uploads import still_working
 
 from bot.slack.render import CHECKING_HISTORY
+from tests.support.legacy_log import START, write
 
 
 def share(slack, file, ts="1700000300.000300"):

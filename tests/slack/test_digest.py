@@ -19,8 +19,9 @@ from bot.logs import Event
 from bot.settings import Settings, SettingsError
 from bot.slack import render
 from bot.slack.dedupe import Seen
-from bot.slack.digest import build_digest, next_run, post_digest, start_digest
+from bot.slack.digest import next_run, post_digest, start_digest
 from bot.slack.fake_api import TOKEN
+from bot.triage import build_digest
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 CHANNEL = "C0DIGEST"

@@ -7,13 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from conftest import texts
-from connector_log import START, records
 
 from bot.history import UploadInfo, open_history
 from bot.slack import home
 from bot.summary import summarize_file
+from bot.triage import home_data
 from tests.support.connector_logs import legacy_pkcs_ca_outage, two_servers
 from tests.support.evtx_writer import write_evtx
+from tests.support.legacy_log import START, records
 
 
 def record(settings, path: Path, user="U1") -> None:
@@ -113,11 +114,10 @@ def test_home_blocks_pass_slack_sdk_validation(settings, tmp_path):
     from slack_sdk.models.blocks import Block
     from slack_sdk.models.views import View
 
-    from bot.slack.incidents import home_data
-
     two_servers(tmp_path / "two.evtx")
     record(settings, tmp_path / "two.evtx")
-    view = home.view(home_data(settings.db_path))
+    with open_history(settings.db_path) as history:
+        view = home.view(home_data(history))
     View(**view).validate_json()
     for block in view["blocks"]:
         Block.parse(block).validate_json()

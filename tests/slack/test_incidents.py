@@ -12,12 +12,12 @@ from urllib.parse import urlencode
 
 import pytest
 from conftest import payload, texts
-from connector_log import START, write
 from test_connector_uploads import share, summary_for
 
 from bot.history import open_history
 from bot.slack import render
 from bot.slack.app import create_app
+from tests.support.legacy_log import START, write
 
 _ids = itertools.count(1)
 HOSTILE = "<!channel> fixed <http://evil.example|here> & <@U999>"
@@ -251,9 +251,8 @@ def test_similar_incidents_lists_the_same_failure_on_any_server_resolved_first(
 
 def many_failures(path, kinds: int, server="NDES01.contoso.com"):
     """A log with `kinds` different diagnostic codes: more failure lines than a summary shows."""
-    from connector_log import CHANNEL, PROVIDER
-
     from tests.support.evtx_writer import Record, write_evtx
+    from tests.support.legacy_log import CHANNEL, PROVIDER
 
     def records():
         for k in range(kinds):
@@ -298,7 +297,7 @@ def test_show_all_expands_a_summary_that_was_cut(slack, fake_slack, tmp_path, se
 
 def test_show_all_on_a_summary_no_longer_kept_says_so(slack, fake_slack, tmp_path, settings):
     summary, thread = uploaded(slack, fake_slack, tmp_path)
-    from bot.slack.incidents import summaries_path
+    from bot.slack.kept import summaries_path
 
     summaries_path(settings).unlink()
     summary["blocks"][-1]["elements"].append(

@@ -40,6 +40,7 @@ from bot.slack.render.blocks import (
 )
 from bot.slack.render.incidents import (
     digest,
+    history_knows,
     incidents,
     known,
     not_allowed,
@@ -61,7 +62,7 @@ from bot.slack.render.summaries import (
 __all__ = [
     "CHECKING_HISTORY", "MAX_BLOCKS", "MAX_SECTION", "NOTE_BLOCK", "NOTE_INPUT", "NOTE_MAX", "RESOLVE_ACTION",
     "RESOLVE_VIEW", "SHARE_ACTION", "SHOW_ALL_ACTION", "SIMILAR_ACTION", "Message", "answer",
-    "code", "crashed", "digest", "escape", "help_message", "ids_value", "incident_ids",
+    "code", "crashed", "digest", "escape", "help_message", "history_knows", "ids_value", "incident_ids",
     "incidents", "known", "message", "not_allowed", "parse_ids", "plain", "problem", "reading",
     "resolve_modal", "resolved_in_thread", "section", "servers", "similar", "size", "summary",
     "summary_full", "summary_gone",

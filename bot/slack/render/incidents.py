@@ -232,3 +232,17 @@ def known(items: Sequence[Mapping[str, Any]], where: str) -> list[dict]:
     if not items:
         return []
     return [list_section(f"*What the history knows {where}*", known_lines(items))]
+
+
+def history_knows(places: Sequence[Mapping[str, Any]]) -> list[dict]:
+    """Blocks added to an answer, from `triage.what_history_knows` (as dicts)."""
+    blocks: list[dict] = []
+    for place in places:
+        server = place.get("server")
+        if place.get("where") == "thread":
+            blocks += known(place["items"], "about this thread's incidents")
+        elif place.get("items"):
+            blocks += known(place["items"], f"on {code(server)}")
+        else:
+            blocks += incidents([], server)["blocks"]
+    return blocks

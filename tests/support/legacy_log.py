@@ -1,4 +1,4 @@
-"""Small connector event logs for the Slack tests, written with tests/support/evtx_writer.
+"""Small legacy connector event logs (one failure kind), written with tests/support/evtx_writer.
 
 Legacy connector events (provider NDESConnector, the "Microsoft Intune Connector"
 log): 20502 failures with a diagnostic code, 20501 successes, on one server.

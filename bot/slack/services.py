@@ -1,0 +1,70 @@
+"""What the listeners need besides Slack: settings, the history path, dedupe, workers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+from bot.slack.dedupe import Seen
+
+log = logging.getLogger(__name__)
+
+
+class Workers:
+    """Our own bounded pool for slow work (download, parse), apart from Bolt's listener threads.
+
+    `submit` refuses instead of queueing without end, so a burst of uploads gets a
+    "busy" answer rather than a reply an hour later.
+    """
+
+    def __init__(self, threads: int, queue: int = 16) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="intune-upload")
+        self._slots = threading.BoundedSemaphore(threads + queue)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> bool:
+        if not self._slots.acquire(blocking=False):
+            return False
+        future = self._pool.submit(fn, *args)
+        future.add_done_callback(lambda _: self._slots.release())
+        return True
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+@dataclass
+class Services:
+    """What the listeners need besides Slack: settings, the history path, dedupe, workers."""
+
+    settings: Settings
+    db: Path | None
+    seen: Seen = field(default_factory=Seen)
+    workers: Workers | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers is None:
+            self.workers = Workers(self.settings.workers)
+
+    @classmethod
+    def create(cls, settings: Settings) -> Services:
+        # Dedupe claims sit next to the history, so HTTP workers on one disk share them.
+        seen_path = settings.db_path.with_name(settings.db_path.stem + "-slack-seen.db")
+        try:
+            seen_path.parent.mkdir(parents=True, exist_ok=True)
+            seen = Seen(seen_path)
+        except Exception as err:  # a read-only disk must not stop the bot
+            log.warning("dedupe store %s unavailable (%s); using memory", seen_path, err)
+            seen = Seen()
+        return cls(settings=settings, db=settings.db_path, seen=seen)
+
+    def close(self, wait: bool = False) -> None:
+        """Stop the workers; `wait` lets a file being read finish (tests, clean shutdowns)."""
+        assert self.workers is not None
+        self.workers.shutdown(wait=wait)
+        self.seen.close()

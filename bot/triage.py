@@ -1,0 +1,323 @@
+"""The use cases, data in and data out: every front end calls these and only renders.
+
+- `ingest(path, summary, source, history)`: record a log, and say what the history
+  now knows of its failures (the Slack upload, `summarize --record`, the prompt);
+- `what_history_knows(history, answer, servers, ...)`: a question's failure on the
+  servers it names, or in the thread of a summary;
+- `home_data(history)`: the App Home's servers, open incidents, recurring failures;
+- `build_digest(history, now)`: the daily digest's new, still open, resolved incidents;
+- `resolve`, `similar`, `incident_dicts`: the incident workflow's reads and writes.
+
+Nothing here knows Slack or the terminal: values in, dataclasses and dicts out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.history import History, HistoryError, Incident, IngestResult, Recent, UploadInfo
+from bot.history import open_history as _open_history
+
+if TYPE_CHECKING:
+    from bot.search import Answer
+    from bot.summary import Summary
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def history_at(path: Path | str | None) -> Iterator[History | None]:
+    """The history store, or None when it cannot be opened (the answer still goes out)."""
+    if path is None:
+        yield None
+        return
+    try:
+        history = _open_history(path)
+    except HistoryError as err:
+        log.warning("history unavailable: %s", err)
+        yield None
+        return
+    with history:
+        yield history
+
+
+# --- ingest -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who gave the log and where its summary went; never a token."""
+
+    kind: str = "cli"  # "slack" | "cli" | "prompt"
+    user: str | None = None  # Slack user ID, or the OS user
+    channel: str | None = None  # Slack: the channel and thread the summary is posted in
+    thread_ts: str | None = None
+    file_id: str | None = None
+
+
+RECENT_SERVERS = 3  # servers of the top failure whose 30-day history is told
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What recording one log did, and what the history now says of its top failure."""
+
+    result: IngestResult
+    recent: tuple[Recent, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (`summarize --record --json` "history"): IngestResult, plus recent."""
+        return {**self.result.to_dict(), "recent": [r.to_dict() for r in self.recent]}
+
+    def view(self) -> dict[str, Any]:
+        """Changes grouped by kind, biggest first: what a summary shows of the history.
+
+        {"new" | "ongoing" | "reopened": [IncidentChange.to_dict()], "<kind>_total": n,
+        "recent": [Recent.to_dict()], "already_recorded": bool}. A front end lists a few
+        of each kind; the whole view is kept so "Show all" can list them all.
+        """
+        view: dict[str, Any] = {
+            "already_recorded": self.result.already_recorded,
+            "recent": [r.to_dict() for r in self.recent],
+        }
+        by_kind: dict[str, list] = {}
+        for change in self.result.incidents:
+            by_kind.setdefault(change.change, []).append(change)
+        for kind, changes in by_kind.items():
+            changes.sort(key=lambda c: (c.incident.kind != "failure", -c.added))
+            view[kind] = [c.to_dict() for c in changes]
+            view[f"{kind}_total"] = len(changes)
+        return view
+
+
+def ingest(path: Path | str, summary: Summary, source: Source, history: History) -> Ingested:
+    """Record the connector events of `summary` (read from `path`) into `history`.
+
+    The summary must have been made with `keep_events=True`. Incidents remember the
+    thread their summary went to (new and reopened ones, and ongoing ones that have
+    none yet), so a question asked there finds them.
+    """
+    info = UploadInfo.from_file(
+        path, summary.format, source=source.kind, user=source.user, channel=source.channel,
+        thread_ts=source.thread_ts, file_id=source.file_id, records=summary.records,
+        problems=[p.to_dict() for p in summary.problems],
+    )  # fmt: skip
+    result = history.record_upload(info, summary.events)
+    if source.channel and source.thread_ts:
+        for change in result.incidents:
+            if change.change != "ongoing" or not change.incident.thread_ts:
+                history.set_thread(change.incident.id, source.channel, source.thread_ts)
+    top = summary.dominant
+    servers = list(top.servers)[:RECENT_SERVERS] if top and top.event_id.isdigit() else []
+    recent = tuple(history.recent(s, int(top.event_id), top.code) for s in servers)  # type: ignore[union-attr]
+    return Ingested(result, recent)
+
+
+# --- what the history knows about a question --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Known:
+    """The history of one place a question points at: a summary's thread, or a server.
+
+    `items` are {"incident": Incident.to_dict(), "recent": Recent.to_dict()}, the latest
+    incident of each distinct failure; empty when the server has no incidents recorded.
+    """
+
+    where: str  # "thread" | "server"
+    server: str | None
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"where": self.where, "server": self.server, "items": self.items}
+
+
+NAMED_SERVERS = 2  # servers of one question whose history is told
+
+
+def servers_named(text: str, history: History) -> list[str]:
+    """The known servers a text names, in full or by short name ("NDES01")."""
+    words = {w.strip("?.,;:!()'\"").casefold() for w in text.split()}
+    names = []
+    for server in history.servers():
+        full = server.name.casefold()
+        if full in words or full.split(".")[0] in words:
+            names.append(server.name)
+    return names
+
+
+def what_history_knows(
+    history: History, answer: Answer | None, servers: Sequence[str],
+    thread: tuple[str, str] | None = None, thread_ids: Sequence[int] = (),
+) -> list[Known]:  # fmt: skip
+    """The question's failure on the servers it names, or in the summary thread it was asked in.
+
+    `thread_ids` are more incidents of that thread (the front end may keep summaries
+    whose ongoing incidents belong to an older thread). Without a failure in the
+    answer, or none of it recorded, the latest failures of the place are told.
+    """
+    entry = answer.best.entry if answer is not None and answer.best else None
+    out: list[Known] = []
+    if thread:
+        found = history.incidents_in_thread(*thread)
+        known = {i.id for i in found}
+        for incident_id in thread_ids:
+            if incident_id not in known:
+                found += _incident_or_none(history, incident_id)
+        found.sort(key=lambda i: i.last, reverse=True)
+        out.append(Known("thread", None, _with_recent(history, _about(found, entry) or found)))
+    for server in servers[:NAMED_SERVERS]:
+        found = history.incidents(server=server, limit=50)
+        items = _with_recent(history, _about(found, entry) or found) if found else []
+        out.append(Known("server", server, items))
+    return out
+
+
+def _incident_or_none(history: History, incident_id: int) -> list[Incident]:
+    try:
+        return [history.incident(incident_id)]
+    except HistoryError:  # folded into another incident since
+        return []
+
+
+def _about(incidents: Sequence[Incident], entry: Any) -> list[Incident]:
+    """The incidents of the failure the question names (event ID, code or HRESULT)."""
+    if entry is None:
+        return []
+    if entry.kind == "event":
+        return [i for i in incidents if str(i.event_id) == entry.id]
+    return [i for i in incidents if (i.code or "").lower() == entry.id.lower()]
+
+
+def _with_recent(history: History, incidents: Sequence[Incident], top: int = 3) -> list[dict]:
+    """The latest incident of each distinct failure and server, with its 30-day history."""
+    seen, items = set(), []
+    for i in incidents:
+        key = (i.server, i.event_id, i.code)
+        if key in seen:
+            continue
+        seen.add(key)
+        recent = history.recent(i.server, i.event_id, i.code).to_dict()
+        items.append({"incident": i.to_dict(), "recent": recent})
+        if len(items) == top:
+            break
+    return items
+
+
+# --- Home ---------------------------------------------------------------------------------
+
+
+def home_data(
+    history: History | None, *, now: datetime | None = None, days: int = 30, servers: int = 60
+) -> dict[str, Any]:
+    """Servers with their open incidents and last upload (the first `servers` of them),
+    and the most recurrent failures of the last `days`; {"available": False} without a store."""
+    if history is None:
+        return {"available": False}
+    listed = [s.to_dict() for s in history.servers()]
+    uploads = history.last_uploads()
+    for server in listed[:servers]:
+        found = history.incidents(server=server["name"], status="open", limit=200)
+        found.sort(key=lambda i: (i.kind != "failure", -i.count))  # failures, biggest first
+        server["open"] = [i.to_dict() for i in found if i.server == server["name"]][:20]
+        server["upload"] = uploads.get(server["name"])
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    recent = history.incidents(since=since, limit=5000)
+    return {"available": True, "servers": listed, "recurring": recurring(recent), "days": days}
+
+
+def recurring(incidents: Sequence[Incident], top: int = 8) -> list[dict]:
+    """Failures by (event ID, code), most incidents first: how often, on how many servers."""
+    groups: dict[tuple, dict] = {}
+    for i in incidents:
+        if i.kind != "failure":
+            continue
+        g = groups.setdefault((i.event_id, i.code), {"event_id": str(i.event_id), "code": i.code,
+                              "name": i.name, "incidents": 0, "events": 0, "servers": set()})  # fmt: skip
+        g["incidents"] += 1
+        g["events"] += i.count
+        g["servers"].add(i.server)
+    ranked = sorted(groups.values(), key=lambda g: (-g["incidents"], -g["events"]))[:top]
+    return [{**g, "servers": len(g["servers"])} for g in ranked]
+
+
+# --- the daily digest -----------------------------------------------------------------------
+
+DIGEST_WINDOW = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Digest:
+    since: datetime
+    until: datetime
+    new: list[Incident] = field(default_factory=list)  # recorded in the window
+    ongoing: list[Incident] = field(default_factory=list)  # still open, recorded before it
+    resolved: list[Incident] = field(default_factory=list)  # resolved in the window
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            **{k: [i.to_dict() for i in getattr(self, k)] for k in ("new", "ongoing", "resolved")},
+        }
+
+
+def build_digest(history: History, now: datetime, window: timedelta = DIGEST_WINDOW) -> Digest:
+    """Failure incidents of the `window` before `now`: new, still open, resolved.
+
+    Windows tile: what happens at `now` belongs to the next digest. An incident
+    recorded and resolved within the window is both new and resolved; "still open"
+    means open at `now`, so an old digest reads the same after later resolutions.
+    """
+    since = now - window
+    digest = Digest(since=since, until=now)
+    for incident in history.activity(since):
+        if incident.kind != "failure" or incident.created_at >= now:
+            continue  # warnings are in the thread summaries; the digest is for failures
+        resolved = incident.resolved_at if incident.status == "resolved" else None
+        if incident.created_at >= since:
+            digest.new.append(incident)
+        elif resolved is None or resolved >= now:
+            digest.ongoing.append(incident)
+        if resolved and since <= resolved < now:
+            digest.resolved.append(incident)
+    return digest
+
+
+# --- the incident workflow ------------------------------------------------------------------
+
+
+def resolve(
+    history: History, ids: Sequence[int], by: str, note: str,
+    thread: tuple[str, str] | None = None,
+) -> int:  # fmt: skip
+    """Resolve the open ones of `ids`; how many changed (0 when all already were)."""
+    changed = 0
+    for incident_id in ids:
+        try:
+            changed += history.resolve(incident_id, by, note, thread)
+        except HistoryError:  # pruned or folded into another incident since
+            log.info("incident %s is gone; not resolved", incident_id)
+    return changed
+
+
+def incident_dicts(history: History | None, ids: Sequence[int], limit: int = 10) -> list[dict]:
+    """The incidents of `ids` that still exist, the first `limit` of them."""
+    found = []
+    for incident_id in ids[:limit]:
+        try:
+            found.append(history.incident(incident_id).to_dict())  # type: ignore[union-attr]
+        except (HistoryError, AttributeError):
+            continue
+    return found
+
+
+def similar(history: History, event_id: int, code: str | None, limit: int = 10) -> list[dict]:
+    """The same failure on any server, resolved ones first (with their notes)."""
+    return [i.to_dict() for i in history.similar(event_id, code, limit=limit)]
