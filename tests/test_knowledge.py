@@ -447,7 +447,7 @@ def test_catalogue_counts():
     assert counts[("event", "legacy")] == 19
     assert counts[("code", "legacy")] == 12
     assert counts[("event", "current")] == 58  # every row of domain.md §2.3
-    assert counts[("event", "windows")] == 2  # NDES 31, CA 128
+    assert counts[("event", "windows")] >= 2  # NDES and CA events (31, 128, ...)
     assert counts[("hresult", "any")] >= 10
 
 
