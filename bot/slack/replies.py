@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.commands import Command, guess_lang, parse, strip_mentions
 from bot.search import lookup
 from bot.slack import render
-from bot.slack.commands import guess_lang, parse, strip_mentions
 from bot.slack.kept import thread_incident_ids
 from bot.triage import history_at, servers_named, what_history_knows
 
@@ -25,8 +25,15 @@ def command(text: str, db: Path | None) -> render.Message:
                 return render.servers([s.to_dict() for s in history.servers()])
             found = history.incidents(server=cmd.arg or None, limit=30)
             return render.incidents([i.to_dict() for i in found], cmd.arg or None)
-    lang = guess_lang(cmd.arg)
-    return render.answer(lookup(cmd.arg, lang=lang), lang)
+    return looked_up(cmd, guess_lang(cmd.arg))
+
+
+def looked_up(cmd: Command, lang: str, *, share: bool = True) -> render.Message:
+    """A lookup's answer; a line of several IDs gets one answer for each."""
+    if cmd.ids:
+        found = [lookup(i, lang=lang) for i in cmd.ids]
+        return render.answers(found, cmd.arg, lang, share=share)
+    return render.answer(lookup(cmd.arg, lang=lang), lang, share=share)
 
 
 def shared(value: str) -> render.Message:
@@ -36,7 +43,7 @@ def shared(value: str) -> render.Message:
         query, lang = str(data["q"]), str(data.get("lang", "en"))
     except (ValueError, KeyError, TypeError):
         query, lang = value, "en"
-    return render.answer(lookup(query, lang=lang), lang, share=False)
+    return looked_up(parse(query), lang, share=False)
 
 
 def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) -> render.Message:
@@ -50,6 +57,8 @@ def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) 
     if cmd.verb != "lookup":
         return command(text, db)
     lang = guess_lang(text)
+    if cmd.ids:
+        return looked_up(cmd, lang, share=False)
     found = lookup(text, lang=lang)
     msg = render.answer(found, lang, share=False)
     with history_at(db) as history:

@@ -20,9 +20,9 @@ def run(*, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> int:
     try:
         settings = Settings.from_env()
         if not settings.has_any_slack_credential and not http:
-            from bot.slack.local import run_local
+            from bot.prompt import run_prompt  # the terminal front end: no Slack needed
 
-            return run_local(sys.stdin, sys.stdout, settings)
+            return run_prompt(sys.stdin, sys.stdout, settings)
         settings.check(http=http)
         return _serve(settings, http=http, host=host, port=port)
     except SettingsError as err:

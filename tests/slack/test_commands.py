@@ -82,3 +82,13 @@ def test_hostile_question_is_escaped(slack, fake_slack):
     shown = texts([answer])
     for raw in ("<!channel>", "<!here>", "<@U123>", "<http://evil.example|click>"):
         assert raw not in shown
+
+
+def test_several_ids_in_one_command_answer_each_with_one_share_button(slack, fake_slack):
+    _, path = slack.command("20502 0x410")
+    (answer,) = fake_slack.wait_for("response", where=lambda c: c.path == path)
+    heads = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]
+    assert any(h.startswith("*Event 20502 ") for h in heads)
+    assert any(h.startswith("*Diagnostic code 0x00000410 ") for h in heads)
+    (buttons,) = [b for b in answer["blocks"] if b["type"] == "actions"]
+    assert json.loads(buttons["elements"][0]["value"])["q"] == "20502 0x410"

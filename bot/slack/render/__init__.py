@@ -26,7 +26,7 @@ from bot.slack.render.actions import (
     incident_ids,
     parse_ids,
 )
-from bot.slack.render.answers import answer, help_message
+from bot.slack.render.answers import answer, answers, help_message
 from bot.slack.render.blocks import (
     MAX_BLOCKS,
     MAX_SECTION,
@@ -61,7 +61,7 @@ from bot.slack.render.summaries import (
 
 __all__ = [
     "CHECKING_HISTORY", "MAX_BLOCKS", "MAX_SECTION", "NOTE_BLOCK", "NOTE_INPUT", "NOTE_MAX", "RESOLVE_ACTION",
-    "RESOLVE_VIEW", "SHARE_ACTION", "SHOW_ALL_ACTION", "SIMILAR_ACTION", "Message", "answer",
+    "RESOLVE_VIEW", "SHARE_ACTION", "SHOW_ALL_ACTION", "SIMILAR_ACTION", "Message", "answer", "answers",
     "code", "crashed", "digest", "escape", "help_message", "history_knows", "ids_value", "incident_ids",
     "incidents", "known", "message", "not_allowed", "parse_ids", "plain", "problem", "reading",
     "resolve_modal", "resolved_in_thread", "section", "servers", "similar", "size", "summary",

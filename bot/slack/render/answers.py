@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.knowledge import Advice, Entry
 from bot.search import Answer, Match
@@ -27,7 +27,7 @@ LABELS = {
 
 HELP = """\
 *Intune certificate connector triage*
-• `/intune 20502` an event ID · `/intune 0x410` a diagnostic code or HRESULT, any spelling
+• `/intune 20502` an event ID · `/intune 0x410` a diagnostic code or HRESULT, any spelling · `/intune 20502 0x410` several at once
 • `/intune crpverify faliure` an event or code name, typos welcome
 • `/intune why did PKCS issuance fail` a question, in English or French
 • `/intune history [SERVER]` what the history store knows · `/intune servers` the connector servers seen
@@ -75,6 +75,20 @@ def answer(answer: Answer, lang: str = "en", *, share: bool = True) -> Message:
     if share:
         blocks.append(share_button(answer.query, lang, labels["share"]))
     return message(fallback, blocks)
+
+
+def answers(found: Sequence[Answer], query: str, lang: str = "en", *, share: bool = True) -> Message:
+    """Several IDs asked in one line: each answer in turn, then one share button for the line."""
+    blocks: list[dict] = []
+    fallbacks = []
+    for one in found:
+        msg = answer(one, lang, share=False)
+        if blocks:
+            blocks.append({"type": "divider"})
+        blocks += msg["blocks"]
+        fallbacks.append(msg["text"])
+    tail = [share_button(query, lang, LABELS.get(lang, LABELS["en"])["share"])] if share else []
+    return message(" · ".join(fallbacks), blocks, tail=tail)
 
 
 def entry_blocks(entry: Entry, lang: str, labels: Mapping[str, str]) -> list[dict]:
