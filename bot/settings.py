@@ -52,6 +52,7 @@ class Settings:
     db_path: Path = field(default_factory=default_db_path)
     max_upload_bytes: int = 200 * 1024 * 1024
     workers: int = 2  # parallel file parses; each one is CPU- and disk-heavy
+    download_floor: float = 60.0  # seconds any download may take, plus 2 s per MB of it
     progress_interval: float = 2.0  # seconds between "reading…" updates (rate limits)
     digest_channel: str | None = None  # channel ID for the daily digest; None: no digest
     digest_time: time = time(8, 0)  # when the digest goes out, UTC

@@ -10,10 +10,17 @@ urllib. Three Slack quirks shape it:
   (urllib's own redirect handler would copy the header), so redirects are
   followed by hand and the header goes only to Slack or to SLACK_API_URL's host;
 - the event's `size` can be missing or wrong, so the limit is enforced while reading.
+
+A per-read timeout alone lets a server trickle a byte every few seconds for
+hours, so each download also has an overall deadline, scaled to its size. A
+body that ends before its Content-Length is a failed download, not a damaged
+log, and is said as such.
 """
 
 from __future__ import annotations
 
+import http.client
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -26,6 +33,8 @@ CHUNK = 1024 * 1024
 MAX_REDIRECTS = 5
 SCOPE_HINT = "check the files:read scope and reinstall the app"
 LOGIN_PAGE = f"Slack sent a login page instead of the file: {SCOPE_HINT}"
+DEADLINE_FLOOR = 60.0  # seconds any download may take, however small
+SECONDS_PER_MB = 2.0  # and 2 s more per MB (0.5 MB/s): a 200 MB log gets 7 minutes
 
 
 class DownloadError(Exception):
@@ -50,9 +59,20 @@ def trusted(url: str, api_url: str) -> bool:
     return slack and target.scheme == "https" and target.port in (None, 443)
 
 
+def deadline_for(nbytes: int, floor: float = DEADLINE_FLOOR) -> float:
+    """Seconds a download of `nbytes` may take in all."""
+    return floor + SECONDS_PER_MB * nbytes / (1024 * 1024)
+
+
 def download(url: str, dest: Path, *, token: str, api_url: str, max_bytes: int,
-             timeout: float = 30.0) -> int:  # fmt: skip
-    """Stream `url` into `dest`; return the number of bytes written."""
+             timeout: float = 30.0, floor: float = DEADLINE_FLOOR,
+             expected: int | None = None) -> int:  # fmt: skip
+    """Stream `url` into `dest`; return the number of bytes written.
+
+    - `timeout` bounds each read, the deadline (`floor` plus time for the size: the
+      Content-Length, else `expected`, else `max_bytes`) the whole download.
+    """
+    started = time.monotonic()
     if not trusted(url, api_url):
         raise DownloadError(
             f"refused to send the bot token to {urlsplit(url).hostname}: not a Slack host"
@@ -61,7 +81,7 @@ def download(url: str, dest: Path, *, token: str, api_url: str, max_bytes: int,
         headers = {"Authorization": f"Bearer {token}"} if trusted(url, api_url) else {}
         request = urllib.request.Request(url, headers=headers)
         try:
-            response = _opener.open(request, timeout=timeout)
+            response = _opener.open(request, timeout=min(timeout, floor))
         except urllib.error.HTTPError as err:
             if err.code in (301, 302, 303, 307, 308) and err.headers.get("Location"):
                 url = urljoin(url, err.headers["Location"])
@@ -72,21 +92,53 @@ def download(url: str, dest: Path, *, token: str, api_url: str, max_bytes: int,
         except (urllib.error.URLError, OSError) as err:
             raise DownloadError(f"the download failed: {getattr(err, 'reason', err)}") from None
         with response:
-            return _save(response, dest, max_bytes)
+            return _save(response, dest, max_bytes, _Clock(started, floor, expected or max_bytes))
     raise DownloadError("the download was redirected too many times")
 
 
-def _save(response, dest: Path, max_bytes: int) -> int:  # type: ignore[no-untyped-def]
+class _Clock:
+    def __init__(self, started: float, floor: float, nbytes: int) -> None:
+        self.started, self.floor, self.nbytes = started, floor, nbytes
+
+    def sized(self, nbytes: int) -> None:
+        self.nbytes = nbytes
+
+    def check(self, written: int) -> None:
+        took = time.monotonic() - self.started
+        if took > deadline_for(self.nbytes, self.floor):
+            raise DownloadError(
+                f"the download was too slow: {size(written)} of {size(self.nbytes)} "
+                f"in {took:.0f} s; share it again"
+            )
+
+
+def _save(response, dest: Path, max_bytes: int, clock: _Clock) -> int:  # type: ignore[no-untyped-def]
     if (response.headers.get("Content-Type") or "").lower().startswith("text/html"):
         raise DownloadError(LOGIN_PAGE)
-    declared = response.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise DownloadError(f"it is {size(int(declared))}, over the {size(max_bytes)} limit")
+    header = response.headers.get("Content-Length") or ""
+    declared = int(header) if header.isdigit() else None
+    if declared is not None:
+        if declared > max_bytes:
+            raise DownloadError(f"it is {size(declared)}, over the {size(max_bytes)} limit")
+        clock.sized(declared)
     written = 0
     with open(dest, "wb") as out:
-        while chunk := response.read(CHUNK):
+        while True:
+            try:
+                chunk = response.read1(CHUNK)  # what has arrived: read() would wait for all of it
+            except (http.client.IncompleteRead, OSError) as err:  # chunked body cut, reset, timeout
+                raise DownloadError(
+                    f"the download stopped at {size(written)}: {err}; share it again"
+                ) from None
+            if not chunk:
+                break
             written += len(chunk)
             if written > max_bytes:
                 raise DownloadError(f"it is over the {size(max_bytes)} limit")
             out.write(chunk)
+            clock.check(written)
+    if declared is not None and written < declared:
+        raise DownloadError(
+            f"the download stopped at {size(written)} of {size(declared)}; share it again"
+        )
     return written

@@ -60,6 +60,8 @@ class FakeFile:
     content_type: str = "application/octet-stream"
     always_html: bool = False  # like a token without files:read
     redirect_to: str | None = None  # answer the download with a 302 to this URL
+    trickle: float = 0.0  # seconds between bytes: a download that crawls
+    cut_at: int | None = None  # send this many bytes of the declared length, then hang up
 
 
 class FakeSlack:
@@ -212,6 +214,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 return self._send(302, b"", "text/plain", headers={"Location": file.redirect_to})
             if auth != f"Bearer {TOKEN}" or file.always_html:
                 return self._send(200, LOGIN_PAGE, "text/html; charset=utf-8")
+            if file.trickle or file.cut_at is not None:
+                return self._badly(file)
             if isinstance(file.content, bytes):
                 return self._send(200, file.content, file.content_type)
             self.send_response(200)
@@ -220,6 +224,26 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             with file.content.open("rb") as f:
                 shutil.copyfileobj(f, self.wfile, 1 << 20)
+
+        def _badly(self, file: FakeFile) -> None:
+            """The whole length declared, then a byte at a time, or a hang-up at `cut_at`."""
+            data = file.content if isinstance(file.content, bytes) else file.content.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", file.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.close_connection = True
+            sent = data[: file.cut_at] if file.cut_at is not None else data
+            try:
+                if not file.trickle:
+                    self.wfile.write(sent)
+                    return
+                for i in range(len(sent)):
+                    self.wfile.write(sent[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(file.trickle)
+            except OSError:
+                pass  # the client gave up on us
 
         def _send(
             self,

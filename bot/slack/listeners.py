@@ -70,9 +70,9 @@ class Listeners:
     def file_share(self, event: dict, client: WebClient, context: BoltContext, say: Say) -> None:
         if not self.services.seen.claim("message", event["channel"], event["ts"]):
             return
-        settings = self.services.settings
-        if not self.services.workers.submit(
-            handle_upload, client, settings, event, context.bot_token
+        settings, workers = self.services.settings, self.services.workers
+        if not workers.submit(
+            handle_upload, client, settings, event, context.bot_token, workers.parsing
         ):
             say(thread_ts=event.get("thread_ts") or event["ts"], **render.plain(BUSY))
 

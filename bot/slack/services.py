@@ -14,18 +14,24 @@ from bot.settings import Settings
 from bot.slack.dedupe import Seen
 
 log = logging.getLogger(__name__)
+DOWNLOADS = 8  # files downloading at once; each costs a thread and a socket, little CPU
 
 
 class Workers:
     """Our own bounded pool for slow work (download, parse), apart from Bolt's listener threads.
 
+    Downloads wait on the network and parses on the CPU, so they are bounded apart:
+    up to `downloads` files come in at once, but only `parses` are read at once
+    (`with workers.parsing:`), and a file that trickles in holds no parse slot.
     `submit` refuses instead of queueing without end, so a burst of uploads gets a
     "busy" answer rather than a reply an hour later.
     """
 
-    def __init__(self, threads: int, queue: int = 16) -> None:
+    def __init__(self, parses: int, queue: int = 16, downloads: int = DOWNLOADS) -> None:
+        threads = max(parses, downloads)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="intune-upload")
         self._slots = threading.BoundedSemaphore(threads + queue)
+        self.parsing = threading.BoundedSemaphore(parses)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> bool:
         if not self._slots.acquire(blocking=False):

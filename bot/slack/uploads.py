@@ -11,6 +11,7 @@ import logging
 import re
 import tempfile
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,14 +73,18 @@ def thread_of(client: WebClient, event: dict[str, Any], interval: float = 2.0) -
     return Thread(client, event["channel"], event.get("thread_ts") or event["ts"], interval)
 
 
-def handle_upload(client: WebClient, settings: Settings, event: dict[str, Any], token: str) -> None:
-    """Every file of one file_share message, one after the other, each reported on its own."""
+def handle_upload(client: WebClient, settings: Settings, event: dict[str, Any], token: str,
+                  parsing: AbstractContextManager | None = None) -> None:  # fmt: skip
+    """Every file of one file_share message, one after the other, each reported on its own.
+
+    - `parsing` is held while a downloaded file is read: parses are bounded, downloads not.
+    """
     status = Status(client, event["channel"], event["ts"])
     for file in event.get("files") or ():
         thread = thread_of(client, event, settings.progress_interval)
         thread.status = status
         try:
-            handle_file(client, settings, event, file, token, thread)
+            handle_file(client, settings, event, file, token, thread, parsing)
         except Exception:
             log.exception("file %s in %s failed", file.get("id"), event.get("channel"))
             thread.say(
@@ -91,7 +96,8 @@ def handle_upload(client: WebClient, settings: Settings, event: dict[str, Any], 
 
 
 def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], file: dict[str, Any],
-                token: str, thread: Thread) -> None:  # fmt: skip
+                token: str, thread: Thread,
+                parsing: AbstractContextManager | None = None) -> None:  # fmt: skip
     if not file.get("url_private_download"):
         # Slack Connect and some events carry only {"id", "file_access": "check_file_info"}.
         try:
@@ -118,8 +124,10 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
         path = Path(tmp) / safe_name(name)
         try:
             nbytes = download(file["url_private_download"], path, token=token,
-                              api_url=settings.api_url, max_bytes=settings.max_upload_bytes)  # fmt: skip
-            summarize(path, name, nbytes, thread, settings, event, file)
+                              api_url=settings.api_url, max_bytes=settings.max_upload_bytes,
+                              floor=settings.download_floor, expected=nbytes)  # fmt: skip
+            with parsing or nullcontext():
+                summarize(path, name, nbytes, thread, settings, event, file)
         except DownloadError as err:
             thread.say(render.problem(name, str(err)))
         except NotAnEventLog as err:

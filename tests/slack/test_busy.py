@@ -14,7 +14,7 @@ EVTX = Path(__file__).parent / "data" / "application.evtx"
 
 @pytest.fixture
 def services(settings):
-    services = Services(settings=settings, db=settings.db_path, workers=Workers(1, queue=0))
+    services = Services(settings=settings, db=settings.db_path, workers=Workers(1, queue=0, downloads=1))
     yield services
     services.close(wait=True)
 
