@@ -21,6 +21,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.chart import needs_chart, timeline_chart
+from bot.slack.names import shown_name
 from bot.summary import Summary
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def upload_chart(
     try:
         with tempfile.TemporaryDirectory(prefix="intune-chart-") as tmp:
             path = Path(tmp) / "timeline.png"
+            name = shown_name(name)
             timeline_chart(dataclasses.replace(summary, file=name), path)
             total = sum(g.count for g in summary.failures)
             response = client.files_upload_v2(

@@ -26,6 +26,7 @@ from bot.slack import render
 from bot.slack.chart_upload import upload_chart
 from bot.slack.download import SCOPE_HINT, DownloadError, download
 from bot.slack.kept import remember_summary
+from bot.slack.names import shown_name
 from bot.slack.reactions import Status
 from bot.summary import summarize_file
 from bot.triage import Source, ingest
@@ -89,7 +90,8 @@ def handle_upload(client: WebClient, settings: Settings, event: dict[str, Any], 
             log.exception("file %s in %s failed", file.get("id"), event.get("channel"))
             thread.say(
                 render.problem(
-                    file.get("name") or file.get("id", "file"), "an internal error (logged)"
+                    shown_name(file.get("name"), file.get("id", "file")),
+                    "an internal error (logged)",
                 )
             )
     status.finish()
@@ -105,9 +107,9 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
         except SlackApiError as err:
             reason = f"Slack refused files.info ({err.response.get('error')})"
             return thread.say(
-                render.problem(file.get("name") or file["id"], f"{reason}: {SCOPE_HINT}")
+                render.problem(shown_name(file.get("name"), file["id"]), f"{reason}: {SCOPE_HINT}")
             )
-    name, nbytes = file.get("name") or file["id"], file.get("size")
+    name, nbytes = shown_name(file.get("name"), file["id"]), file.get("size")
     if not could_be_log(file):
         return
     hinted = name.lower().endswith(LOG_SUFFIXES)
@@ -121,7 +123,7 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
         if thread.status:
             thread.status.start()
     with tempfile.TemporaryDirectory(prefix="intune-bot-") as tmp:
-        path = Path(tmp) / safe_name(name)
+        path = temp_path(Path(tmp), name)
         try:
             nbytes = download(file["url_private_download"], path, token=token,
                               api_url=settings.api_url, max_bytes=settings.max_upload_bytes,
@@ -146,7 +148,7 @@ def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Sett
         path, keep_events=True, progress=lambda n: thread.progress(render.reading(name, nbytes, n))
     )
     data = summary.to_dict()
-    data["file"] = name  # the temp file's name means nothing to the reader
+    data["file"] = name  # the same as path.name, unless the file system refused it
     thread.say(render.summary(data, pending=True))  # readable now; recording takes a while
     if thread.status:
         thread.status.result(len(summary.failures))
@@ -165,7 +167,7 @@ def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
     except HistoryError as err:
         log.warning("upload not recorded: %s", err)
         return None
-    data = {**summary.to_dict(), "file": file.get("name") or file.get("id")}
+    data = {**summary.to_dict(), "file": shown_name(file.get("name"), file.get("id", "file"))}
     remember_summary(settings, thread.channel, thread.ts, thread.thread_ts, data, view)
     return view
 
@@ -180,6 +182,20 @@ def could_be_log(file: dict[str, Any]) -> bool:
     if name.endswith(LOG_SUFFIXES):
         return True
     return not (mimetype.startswith(NOT_LOG_MIMETYPES) or filetype in NOT_LOG_FILETYPES)
+
+
+def temp_path(folder: Path, name: str) -> Path:
+    """Where the download goes: under the shown name, so the readers' messages use it.
+
+    Falls back to a plain ASCII name where the file system refuses that one (too
+    long in bytes, or a character or name Windows does not allow).
+    """
+    path = folder / name
+    try:
+        path.touch(exist_ok=False)
+        return path
+    except (OSError, ValueError):
+        return folder / safe_name(name)
 
 
 def safe_name(name: str) -> str:
