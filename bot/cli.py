@@ -14,6 +14,7 @@ import click
 
 from bot.cli_history import db_option
 from bot.cli_history import register as register_history
+from bot.playground.command import register as register_playground
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -198,6 +199,7 @@ def run(http: bool, port: int, host: str) -> None:
 
 # history, servers: bot.history (and sqlite_utils) load only when they run.
 register_history(cli)
+register_playground(cli)
 
 
 def main() -> None:

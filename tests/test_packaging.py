@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,10 @@ def test_wheel_installs_and_looks_up_from_outside_the_repo(tmp_path):
         check=True, capture_output=True,
     )  # fmt: skip
     wheel = next(dist.glob("intune_triage-*.whl"))
+    with zipfile.ZipFile(wheel) as zipped:  # the playground's page travels in the wheel too
+        assert {"bot/playground/static/index.html", "bot/playground/static/playground.js"} <= set(
+            zipped.namelist()
+        )
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
