@@ -113,8 +113,10 @@
     for (const key of cache.keys()) if (!seen.has(key)) cache.delete(key);
     if (!list.length && !inThread) nodes.push(el("p", "empty", "No messages yet."));
     box.replaceChildren(...nodes);
-    if (atBottom || box.dataset.drawn !== "1") box.scrollTop = box.scrollHeight;
+    const stick = atBottom || box.dataset.drawn !== "1";
+    if (stick) box.scrollTop = box.scrollHeight;
     box.dataset.drawn = "1";
+    box.dataset.stick = stick ? "1" : "0";
   }
 
   function messageNode(m, threadReplies, inThread) {
@@ -160,6 +162,10 @@
       const img = el("img");
       img.src = f.url;
       img.alt = f.title || f.name;
+      img.addEventListener("load", () => { // the picture grows the list: stay at its end
+        const list = img.closest(".messages, .thread-messages");
+        if (list && list.dataset.stick === "1") list.scrollTop = list.scrollHeight;
+      });
       fig.appendChild(img);
       return fig;
     }
