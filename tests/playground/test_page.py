@@ -6,7 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from conftest import drop, summary_in_thread
+from page_helpers import drop, summary_in_thread
 
 from tests.support.connector_logs import hostile_strings, legacy_pkcs_ca_outage
 
