@@ -71,7 +71,7 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
     "--record",
     is_flag=True,
     help="Also add the events to the incident history and say which incidents are new, "
-    "ongoing or reopened (off by default: looking at a file changes nothing).",
+    "ongoing or recurred (off by default: looking at a file changes nothing).",
 )
 @click.option(
     "--chart",

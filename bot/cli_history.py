@@ -136,7 +136,7 @@ def resolve(incident: int, note: str, by: str | None, db_path: str | None) -> No
     """Mark an incident resolved, with a note on what fixed it.
 
     Resolving twice keeps the first resolution. The next failure of the same
-    kind on that server opens a new, "reopened" incident.
+    kind on that server opens a new incident, "recurred" from this one.
 
     \b
     Example:
@@ -214,7 +214,7 @@ def format_incident(incident: Incident) -> str:
         f"{_when(incident.first)} -> {_when(incident.last)} UTC"
     )
     if incident.previous_id:
-        line += f"  (came back after #{incident.previous_id})"
+        line += f"  (recurred after #{incident.previous_id})"
     if incident.status == "resolved":
         line += f"\n       resolved by {incident.resolved_by} on {_when(incident.resolved_at)}"
         if incident.note:
@@ -223,7 +223,7 @@ def format_incident(incident: Incident) -> str:
 
 
 def format_ingest(result: IngestResult) -> str:
-    """What recording one file did, for `summarize --record`: new, ongoing, reopened."""
+    """What recording one file did, for `summarize --record`: new, ongoing, recurred."""
     if result.already_recorded:
         return f"Already recorded (upload #{result.upload_id}): nothing changed."
     lines = [

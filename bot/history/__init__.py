@@ -7,30 +7,33 @@ many exports contained it) and `incidents`; `upload_servers`, `logs` and `meta`
 support them. No token or secret is ever stored.
 
 An incident is one failure on one server: the same event ID and diagnostic
-code (or HRESULT), from its first to its last occurrence. Warnings make
-incidents too, of kind "warning", so "CRL about to expire" is remembered
-without being mixed with failures. Success, info and retry events are stored
-(for recounts and searches) but make no incident. The same failure starts a
-new incident when it comes back after a quiet gap (24 h by default) or after
-the incident was resolved ("reopened").
+code (or HRESULT), open from its first occurrence until someone resolves it;
+a pause, however long, does not split it. A failure after the resolution opens
+a new incident linked to the old one ("recurred"). Warnings the catalogue says
+how to fix make incidents too, of kind "warning", so "CRL about to expire" is
+remembered without being mixed with failures; warnings it gives nothing to fix
+heal themselves and are only counted. Success, info and retry events are
+stored (for recounts and searches) but make no incident.
 
-Incidents depend only on which events are stored, not on the order files
-arrive in: an older export read after a newer one fills in the same spans.
-(Resolutions are the exception: a failure older than a resolution joins the
-resolved incident, a newer one reopens it.)
+Incidents depend only on which events are stored and when incidents were
+resolved, not on the order files arrive in: an older export read late joins
+the incident that was open at its time.
+
+Every event is recorded under a server: an export that names no computer is
+recorded only with a server name given for it (`record_upload(..., server=)`).
 
     history = open_history()                     # $INTUNE_BOT_DB or a per-user path
     result = history.record_upload(UploadInfo.from_file(path, "evtx"), events)
     history.recent("NDES01", 20502, "0x00000410")  # "3 times in 30 days"
 
 The package, one concept a module: `values` (what goes in and out), `schema`
-(tables and migrations), `opener` (the one SQLite opener, shared with the Slack
-stores), `base` (checks on open, write transactions), `queries`, `spans` (the
-incident algorithm), `ingest` (recording an upload) and `store` (`open_history`).
+(tables and migrations), `regroup` (merging what older releases split),
+`opener` (the one SQLite opener, shared with the Slack stores), `base` (checks
+on open, write transactions), `queries`, `spans` (the incident algorithm),
+`ingest` (recording an upload) and `store` (`open_history`).
 """
 
-from bot.history.base import DEFAULT_GAP
-from bot.history.ingest import UPLOAD_WAIT
+from bot.history.ingest import UPLOAD_WAIT, NoServer
 from bot.history.opener import HistoryError
 from bot.history.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.history.store import History, default_path, open_history
@@ -39,12 +42,13 @@ from bot.history.values import (
     IncidentChange,
     IngestResult,
     Recent,
+    Resolution,
+    SelfHealing,
     ServerInfo,
     UploadInfo,
 )
 
 __all__ = [
-    "DEFAULT_GAP",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "UPLOAD_WAIT",
@@ -53,7 +57,10 @@ __all__ = [
     "Incident",
     "IncidentChange",
     "IngestResult",
+    "NoServer",
     "Recent",
+    "Resolution",
+    "SelfHealing",
     "ServerInfo",
     "UploadInfo",
     "default_path",

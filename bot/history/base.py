@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Self
 
 from sqlite_utils import Database
@@ -13,15 +12,12 @@ from sqlite_utils import Database
 from bot.history import schema
 from bot.history.opener import HistoryError, describe, use_wal
 
-DEFAULT_GAP = timedelta(hours=24)
-
 
 class Store:
     """A history database, checked and upgraded; the verbs live in the classes over it."""
 
-    def __init__(self, db: Database, *, gap: timedelta = DEFAULT_GAP, name: str = "") -> None:
+    def __init__(self, db: Database, *, name: str = "") -> None:
         self.db = db
-        self.gap = gap
         self.name = name or "history database"
         # We run BEGIN IMMEDIATE / COMMIT ourselves: one transaction per upload.
         db.conn.isolation_level = None

@@ -18,8 +18,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.history import spans
+from bot.history.opener import HistoryError
 from bot.history.queries import Queries
-from bot.history.values import IncidentChange, IngestResult, UploadInfo, iso, iso_or_none, now_utc
+from bot.history.values import (
+    IncidentChange,
+    IngestResult,
+    SelfHealing,
+    UploadInfo,
+    iso,
+    now_utc,
+)
 
 if TYPE_CHECKING:  # only its attributes are read: no import cost, no import cycle
     from bot.classify import ConnectorEvent
@@ -28,21 +36,34 @@ UPLOAD_WAIT = 120.0  # seconds an upload waits for another one (1M events take ~
 SKIPPED_OUTCOMES = ("noise",)  # not connector events: never stored
 
 
+class NoServer(HistoryError):
+    """Events that name no computer, and no server was given for them: nothing recorded."""
+
+
 class Ingest(Queries):
     """The write path of one upload, in one transaction."""
 
-    def record_upload(self, upload: UploadInfo, events: Iterable[ConnectorEvent]) -> IngestResult:
+    def record_upload(
+        self,
+        upload: UploadInfo,
+        events: Iterable[ConnectorEvent],
+        *,
+        server: str | None = None,
+    ) -> IngestResult:
         """Remember one file's connector events, in one transaction.
 
         - The same file (SHA-256) twice changes nothing: `already_recorded` is True.
         - A record already stored from another export is counted once.
-        - Failures and warnings extend, start or reopen incidents; the result says which.
+        - Failures, and warnings the catalogue says how to fix, extend or open incidents
+          (new, ongoing, recurred); warnings with nothing to fix are only counted.
+        - `server` names the server of events that name no computer (CSV exports);
+          without it such events raise NoServer, and nothing is recorded.
         """
         uploaded_at = upload.uploaded_at or now_utc()
         if known := self._upload_id(upload.sha256):
             return self._already_recorded(known)
         # The slow Python work happens before the write lock is taken.
-        rows, names = _event_rows(events)
+        rows, names, healing = _event_rows(events, server)
         with self._write(wait=UPLOAD_WAIT):
             # Checked again under the lock: another process may have just recorded it.
             if known := self._upload_id(upload.sha256):
@@ -65,21 +86,18 @@ class Ingest(Queries):
             for row in rows:
                 per_server[fold_name(row[0])] += 1
                 shown.setdefault(fold_name(row[0]), row[0])
-            self.conn.executemany(
-                "INSERT INTO upload_servers (upload_id, server_id, events) VALUES (?, ?, ?)",
-                [(upload_id, server_ids[s], n) for s, n in per_server.items()],
+            self.db["upload_servers"].insert_all(
+                {"upload_id": upload_id, "server_id": server_ids[s], "events": n}
+                for s, n in per_server.items()
             )
-            changes = []
+            by_id = {v: shown[k] for k, v in server_ids.items()}
+            changes, healed = [], []
             for (server_id, event_id, code, kind), times in failures.items():
-                changes += self._track(
-                    server_id,
-                    event_id,
-                    code,
-                    kind,
-                    names.get(event_id),
-                    times,
-                    uploaded_at,
-                )
+                name = names.get(event_id)
+                if kind == "warning" and event_id in healing:
+                    healed.append(SelfHealing(by_id[server_id], event_id, code, name, len(times)))
+                    continue
+                changes += self._track(server_id, event_id, code, kind, name, times, uploaded_at)
         return IngestResult(
             upload_id=upload_id,
             already_recorded=False,
@@ -88,6 +106,7 @@ class Ingest(Queries):
             new_events=new_events,
             incidents=tuple(sorted(changes, key=lambda c: (c.incident.server, c.incident.id))),
             too_old=too_old,
+            self_healing=tuple(sorted(healed, key=lambda h: (h.server, -h.count, h.event_id))),
         )
 
     def _upload_id(self, sha256: str) -> int | None:
@@ -112,28 +131,23 @@ class Ingest(Queries):
         )
 
     def _insert_upload(self, upload: UploadInfo, uploaded_at: datetime, events: int) -> int:
-        cursor = self.conn.execute(
-            """INSERT INTO uploads (sha256, file_name, size, format, source, user, channel,
-                   thread_ts, file_id, uploaded_at, records, connector_events, new_events,
-                   problems)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)""",
-            (
-                upload.sha256,
-                upload.file_name,
-                upload.size,
-                upload.format,
-                upload.source,
-                upload.user,
-                upload.channel,
-                upload.thread_ts,
-                upload.file_id,
-                iso(uploaded_at),
-                upload.records,
-                events,
-                json.dumps([plain(p) for p in upload.problems], ensure_ascii=False),
-            ),
-        )
-        return int(cursor.lastrowid or 0)
+        row = {
+            "sha256": upload.sha256,
+            "file_name": upload.file_name,
+            "size": upload.size,
+            "format": upload.format,
+            "source": upload.source,
+            "user": upload.user,
+            "channel": upload.channel,
+            "thread_ts": upload.thread_ts,
+            "file_id": upload.file_id,
+            "uploaded_at": iso(uploaded_at),
+            "records": upload.records,
+            "connector_events": events,
+            "new_events": 0,
+            "problems": json.dumps([plain(p) for p in upload.problems], ensure_ascii=False),
+        }
+        return int(self.db["uploads"].insert(row).last_pk)
 
     def _ensure_servers(self, rows: list[tuple[Any, ...]]) -> dict[str, int]:
         """Server name (folded) -> id, creating servers and widening their seen range."""
@@ -162,13 +176,7 @@ class Ingest(Queries):
 
     def _ensure_logs(self, rows: list[tuple[Any, ...]]) -> dict[str, int]:
         """Event log channel name -> id."""
-        ids = {}
-        for name in {row[1] for row in rows}:
-            self.conn.execute("INSERT OR IGNORE INTO logs (name) VALUES (?)", (name,))
-            ids[name] = self.conn.execute("SELECT id FROM logs WHERE name = ?", (name,)).fetchone()[
-                0
-            ]
-        return ids
+        return {name: self.db["logs"].lookup({"name": name}) for name in {row[1] for row in rows}}
 
     def _insert_events(
         self,
@@ -214,97 +222,77 @@ class Ingest(Queries):
         incidents = [
             spans.Span.from_row(row)
             for row in self.conn.execute(
-                """SELECT id, first, last, count, status, resolved_at, previous_id
-                   FROM incidents
-                   WHERE server_id = ? AND event_id = ? AND code IS ? AND kind = ?
-                   ORDER BY first""",
+                """SELECT id, first, last, count, resolved_at, previous_id FROM incidents
+                   WHERE server_id = ? AND event_id = ? AND code IS ? AND kind = ?""",
                 (server_id, event_id, code, kind),
             )
         ]
-        touched, merged_away = spans.fold(incidents, times, self.gap)
-
-        # Write back: new spans get a row, merged ones are folded into their survivor.
+        touched = spans.fold(incidents, times)
         for span in touched:
             if span.id is None:
-                cursor = self.conn.execute(
-                    """INSERT INTO incidents (server_id, event_id, code, kind, name, first,
-                           last, count, status, previous_id, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)""",
-                    (
-                        server_id,
-                        event_id,
-                        code,
-                        kind,
-                        name,
-                        iso(span.first),
-                        iso(span.last),
-                        span.count,
-                        span.previous_id,
-                        iso(now),
-                    ),
+                span.id = (
+                    self.db["incidents"]
+                    .insert(
+                        {
+                            "server_id": server_id,
+                            "event_id": event_id,
+                            "code": code,
+                            "kind": kind,
+                            "name": name,
+                            "first": iso(span.first),
+                            "last": iso(span.last),
+                            "count": span.count,
+                            "status": "open",
+                            "previous_id": span.previous_id,
+                            "created_at": iso(now),
+                        }  # fmt: skip
+                    )
+                    .last_pk
                 )
-                span.id = cursor.lastrowid
-        for gone, into in merged_away:
-            if gone.id is None:
-                continue
-            kept = spans.survivor(into)
-            assert kept.id is not None
-            self._merge_rows(gone.id, kept.id)
-        for span in touched:
-            self.conn.execute(
-                """UPDATE incidents SET first = ?, last = ?, count = ?, status = ?,
-                       resolved_at = ?, name = coalesce(name, ?)
-                   WHERE id = ?""",
-                (
-                    iso(span.first),
-                    iso(span.last),
-                    span.count,
-                    span.status,
-                    iso_or_none(span.resolved_at),
-                    name,
-                    span.id,
-                ),
-            )
+            else:
+                self.conn.execute(
+                    """UPDATE incidents SET first = ?, last = ?, count = ?,
+                           name = coalesce(name, ?)
+                       WHERE id = ?""",
+                    (iso(span.first), iso(span.last), span.count, name, span.id),
+                )
         return [
             IncidentChange(change=span.change, added=span.added, incident=self.incident(span.id))
             for span in touched
             if span.id is not None
         ]
 
-    def _merge_rows(self, gone_id: int, into_id: int) -> None:
-        """Delete a merged incident, keeping its Slack thread and note if the survivor has none."""
-        self.conn.execute(
-            """UPDATE incidents SET
-                 channel = coalesce(channel, (SELECT channel FROM incidents WHERE id = :gone)),
-                 thread_ts = coalesce(thread_ts,
-                                      (SELECT thread_ts FROM incidents WHERE id = :gone)),
-                 resolved_by = coalesce(resolved_by,
-                                        (SELECT resolved_by FROM incidents WHERE id = :gone)),
-                 note = coalesce(note, (SELECT note FROM incidents WHERE id = :gone))
-               WHERE id = :into""",
-            {"gone": gone_id, "into": into_id},
-        )
-        self.conn.execute(
-            "UPDATE incidents SET previous_id = ? WHERE previous_id = ?", (into_id, gone_id)
-        )
-        self.conn.execute("DELETE FROM incidents WHERE id = ?", (gone_id,))
 
-
-def _event_rows(events: Iterable[ConnectorEvent]) -> tuple[list[tuple[Any, ...]], dict[int, str]]:
-    """Rows to store for `events`, server name first, and the catalogue name of each event ID.
+def _event_rows(
+    events: Iterable[ConnectorEvent], server: str | None
+) -> tuple[list[tuple[Any, ...]], dict[int, str], set[int]]:
+    """Rows to store for `events`, server name first; the catalogue name of each event ID;
+    and the event IDs whose warnings heal themselves (the catalogue gives no fix).
 
     A row is (server, channel, record_key, time, event_id, outcome, code, device,
     user, ca, template): the events columns, with names for the server and channel.
     """
     rows = []
     names: dict[int, str] = {}
-    twins: dict[tuple[str, str, str], int] = defaultdict(int)
+    warnings: set[int] = set()
+    fixable: set[int] = set()
+    twins: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    nameless = 0
+    fallback = (server or "").strip()
     for ce in events:
         if ce.outcome in SKIPPED_OUTCOMES:
             continue
         e = ce.event
         if ce.entry is not None:
             names[e.event_id] = ce.entry.name
+        if ce.outcome == "warning":
+            warnings.add(e.event_id)
+            if ce.entry is not None and ce.entry.fixes:
+                fixable.add(e.event_id)
+        computer = e.computer if isinstance(e.computer, str) else ""
+        if not computer.strip():
+            nameless += 1
+            computer = fallback
         channel = e.channel or e.provider
         time = iso(e.time)
         if e.record_id is not None:
@@ -316,12 +304,12 @@ def _event_rows(events: Iterable[ConnectorEvent]) -> tuple[list[tuple[Any, ...]]
                 repr((e.provider, e.level, sorted(e.data.items()), e.message)).encode(),
                 digest_size=8,
             ).hexdigest()
-            twin = (e.computer, channel, time, digest)
+            twin = (computer, channel, time, digest)
             twins[twin] += 1
             key = f"h:{digest}:{twins[twin]}"
         rows.append(
             (
-                e.computer,
+                computer,
                 channel,
                 key,
                 time,
@@ -334,7 +322,12 @@ def _event_rows(events: Iterable[ConnectorEvent]) -> tuple[list[tuple[Any, ...]]
                 ce.template,
             )
         )
-    return rows, names
+    if nameless and not fallback:
+        raise NoServer(
+            f"{nameless} connector events name no computer (an export without the Computer "
+            "column): say which server they came from"
+        )
+    return rows, names, warnings - fixable
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from bot.history.opener import HistoryError
 from bot.history.values import (
     Incident,
     Recent,
+    Resolution,
     ServerInfo,
     dt,
     dt_or_none,
@@ -198,13 +200,15 @@ def named(server: str) -> list[str]:
 
 INCIDENTS = """SELECT i.id, s.name, i.event_id, i.code, i.kind, i.name, i.first, i.last,
        i.count, i.status, i.resolved_by, i.resolved_at, i.note, i.channel, i.thread_ts,
-       i.previous_id, i.created_at
+       i.previous_id, i.created_at,
+       (SELECT json_group_array(json_array(r.resolved_by, r.resolved_at, r.note))
+          FROM resolutions r WHERE r.incident_id = i.id)
      FROM incidents i JOIN servers s ON s.id = i.server_id"""
 
 
 def incident_from_row(row: Sequence[Any]) -> Incident:
     (id_, server, event_id, code, kind, name, first, last, count, status, by, at, note,
-     channel, thread_ts, previous_id, created_at) = row  # fmt: skip
+     channel, thread_ts, previous_id, created_at, resolutions) = row  # fmt: skip
     return Incident(
         id=id_,
         server=server,
@@ -223,4 +227,10 @@ def incident_from_row(row: Sequence[Any]) -> Incident:
         thread_ts=thread_ts,
         previous_id=previous_id,
         created_at=dt(created_at),
+        resolutions=tuple(
+            sorted(
+                (Resolution(by, dt(at), note) for by, at, note in json.loads(resolutions)),
+                key=lambda r: r.at,
+            )
+        ),
     )

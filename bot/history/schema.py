@@ -1,16 +1,22 @@
 """The history's tables, and the migrations that bring an older file up to date.
 
 `PRAGMA user_version` counts the migrations a file has had; `upgrade` runs the
-rest, inside the caller's write transaction.
+rest, inside the caller's write transaction. The tables are written as SQL text,
+not generated: a released migration must mean the same thing forever.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+
+from bot.history.regroup import merge_split_incidents
 
 # Each entry upgrades the schema by one version; user_version counts how many ran.
 # Never edit a released entry: append a new one, so an old file upgrades step by step.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+# A step is SQL, or a function of the connection for what SQL alone cannot say.
+Step = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     # 1: the first release: failures only.
     (
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -97,6 +103,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DROP INDEX incidents_key",
         "CREATE INDEX incidents_key ON incidents(server_id, event_id, code, kind, first)",
     ),
+    # 3: one incident per failure kind until resolved. Every resolution is kept in its
+    # own table (an incident merged from several has several); the incidents an older
+    # release split at quiet gaps are merged.
+    (
+        """CREATE TABLE resolutions (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+            resolved_by TEXT,
+            resolved_at TEXT NOT NULL,
+            note TEXT
+        )""",
+        "CREATE INDEX resolutions_incident ON resolutions(incident_id, resolved_at)",
+        """INSERT INTO resolutions (incident_id, resolved_by, resolved_at, note)
+           SELECT id, resolved_by, resolved_at, note FROM incidents
+           WHERE status = 'resolved' ORDER BY resolved_at""",
+        merge_split_incidents,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -108,6 +131,9 @@ def version(conn: sqlite3.Connection) -> int:
 def upgrade(conn: sqlite3.Connection) -> None:
     """Run the migrations the file has not had yet (call it holding the write lock)."""
     for steps in MIGRATIONS[version(conn) :]:
-        for sql in steps:
-            conn.execute(sql)
+        for step in steps:
+            if isinstance(step, str):
+                conn.execute(step)
+            else:
+                step(conn)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -1,134 +1,91 @@
-"""Incident spans: how occurrences of one failure on one server group into incidents.
+"""Incident spans: which occurrences of one failure on one server make one incident.
+
+One open incident per (server, failure kind) until someone resolves it: a pause,
+however long, does not split it. A resolution closes the incident at that moment;
+a later occurrence opens a new one, linked to it ("recurred"). So the resolutions
+of one failure kind cut its time line into incidents, and an occurrence belongs
+to the first incident not resolved before it happened. That depends only on the
+stored events and resolutions, never on the order files arrive in: an older
+export read late joins the incident that was open at its time.
 
 Pure (no SQL): `fold` takes the stored incidents of one failure kind and the new
-occurrence times, and says which incidents grew, which are new, and which were
-merged into another. The store reads and writes the rows around it.
+occurrence times, and says which incidents grew and which are new. The store
+reads and writes the rows around it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.history.values import dt, dt_or_none
 
 
-@dataclass(eq=False)  # spans are compared by identity: `incidents.remove(span)`
+@dataclass(eq=False)  # spans are compared by identity: one incident, one object
 class Span:
     """An incident while an upload is folded in (in memory, times as datetimes)."""
 
     first: datetime
     last: datetime
     count: int
-    change: str = "ongoing"
+    change: str = "ongoing"  # what this upload did to it: new | ongoing | recurred
     id: int | None = None
-    status: str = "open"
-    resolved_at: datetime | None = None
-    previous_id: int | None = None
+    resolved_at: datetime | None = None  # None: open
+    previous_id: int | None = None  # the resolved incident this one recurred after
     added: int = 0
-    merged_into: Span | None = None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Span:
-        id_, first, last, count, status, resolved_at, previous_id = row
+        id_, first, last, count, resolved_at, previous_id = row
         return cls(
             id=id_,
             first=dt(first),
             last=dt(last),
             count=count,
-            status=status,
             resolved_at=dt_or_none(resolved_at),
             previous_id=previous_id,
         )
 
-    @classmethod
-    def start(cls, t: datetime, incidents: list[Span]) -> Span:
-        """A new incident at t: "reopened" when the one before it was resolved before t."""
-        before = [s for s in incidents if s.last < t]
-        previous = max(before, key=lambda s: s.last) if before else None
-        if previous and previous.resolved_at is not None and previous.resolved_at < t:
-            return cls(first=t, last=t, count=0, change="reopened", previous_id=previous.id)
-        return cls(first=t, last=t, count=0, change="new")
-
-    def accepts(self, t: datetime, gap: timedelta) -> bool:
-        """t belongs here: within the gap of the span, and not after it was resolved."""
-        if not self.first - gap <= t <= self.last + gap:
-            return False
+    def holds(self, t: datetime) -> bool:
+        """t belongs here, given that no earlier incident does: open, or resolved after t."""
         return self.resolved_at is None or t <= self.resolved_at
 
-    def absorbs(self, later: Span, gap: timedelta) -> bool:
-        """A later incident is really part of this one (the gap between them was filled)."""
-        if later.first - self.last > gap:
-            return False
-        # A resolution between them keeps them apart: the later one is a reopening.
-        return self.resolved_at is None or later.last <= self.resolved_at
 
-    def merge(self, later: Span) -> None:
-        self.first, self.last = min(self.first, later.first), max(self.last, later.last)
-        self.count += later.count
-        self.added += later.added
-        if self.resolved_at is None and later.resolved_at is not None:
-            # The failures before it are covered by the later resolution too.
-            self.status, self.resolved_at = later.status, later.resolved_at
-        if self.id is None and later.id is not None:
-            # Keep the stored incident's number (and its row): it grew, it is not new.
-            self.id, later.id = later.id, None
-            self.change, self.previous_id = later.change, later.previous_id
-        later.merged_into = self
+def in_order(incidents: Iterable[Span]) -> list[Span]:
+    """Resolved incidents by resolution time, then the open one: the order of the time line."""
+    return sorted(incidents, key=lambda s: (s.resolved_at is None, s.resolved_at or s.first))
 
 
-def following(incidents: list[Span], span: Span) -> Span | None:
-    """The incident after `span` in time (the list is kept in order of first occurrence)."""
-    later = [s for s in incidents if s.first > span.first]
-    return min(later, key=lambda s: s.first) if later else None
+def fold(incidents: list[Span], times: Iterable[datetime]) -> list[Span]:
+    """Fold new occurrences into the incidents of one failure kind; return those touched.
 
-
-def fold(
-    incidents: list[Span], times: Iterable[datetime], gap: timedelta
-) -> tuple[list[Span], list[tuple[Span, Span]]]:
-    """Fold new occurrences into `incidents` (in order of first occurrence, changed in place).
-
-    Each occurrence joins the earliest incident within `gap` of it that was not
-    resolved before it happened; if it then bridges the gap to the next incident,
-    the two become one. Otherwise it starts an incident, "reopened" when the one
-    before it was resolved. So spans come out the same whatever order files arrive in.
-
-    Returns the incidents touched, and the (gone, into) pairs of merged ones.
+    `incidents` is changed in place (a new incident is appended). An occurrence after
+    every resolution, with no incident open, opens one: "recurred" when an earlier
+    one was resolved, else "new".
     """
-    touched: dict[int, Span] = {}  # id(span) -> span
-    merged_away: list[tuple[Span, Span]] = []  # (gone, into)
-    home: Span | None = None
-    nxt: Span | None = None  # the incident after home: only changes when home does
+    line = in_order(incidents)
+    touched: dict[int, Span] = {}  # id(span) -> span, in the order first touched
+    i = 0
     for t in sorted(times):
-        # Times come in order, so while the last home still accepts, it is still the
-        # earliest that does: the full search runs once per incident, not per event.
-        if home is None or not home.accepts(t, gap):
-            home = next((s for s in incidents if s.accepts(t, gap)), None)
-            if home is None:
-                home = Span.start(t, incidents)
-                incidents.append(home)
-            nxt = following(incidents, home)
-        if t < home.first:
-            home.first = t
-            incidents.sort(key=lambda s: s.first)
-        home.last = max(home.last, t)
+        # Times come in order, and so do the resolutions: the home only moves forward.
+        while i < len(line) and not line[i].holds(t):
+            i += 1
+        if i == len(line):
+            previous = line[-1] if line else None
+            home = Span(
+                first=t,
+                last=t,
+                count=0,
+                change="recurred" if previous else "new",
+                previous_id=previous.id if previous else None,
+            )
+            line.append(home)
+            incidents.append(home)
+        home = line[i]
+        home.first, home.last = min(home.first, t), max(home.last, t)
         home.count += 1
         home.added += 1
         touched[id(home)] = home
-        # Filling a gap can join this incident to the next one.
-        if nxt and home.absorbs(nxt, gap):
-            home.merge(nxt)
-            incidents.remove(nxt)
-            touched.pop(id(nxt), None)
-            merged_away.append((nxt, home))
-            nxt = following(incidents, home)
-    return list(touched.values()), merged_away
-
-
-def survivor(span: Span) -> Span:
-    """The incident a merged one ended up in (merges chain within one upload)."""
-    while span.merged_into is not None:
-        span = span.merged_into
-    return span
+    return list(touched.values())

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.history.base import DEFAULT_GAP
 from bot.history.ingest import Ingest
 from bot.history.opener import connect
 from bot.history.values import iso, now_utc
@@ -31,7 +30,6 @@ def default_path() -> Path:
 def open_history(
     path: str | Path | None = None,
     *,
-    gap: timedelta = DEFAULT_GAP,
     busy_timeout: float = 5.0,
 ) -> History:
     """Open (creating or upgrading) the history file at `path`, default `default_path()`.
@@ -44,7 +42,7 @@ def open_history(
     path = Path(path).expanduser() if path is not None else default_path()
     conn = connect(path, busy_timeout=busy_timeout)
     try:
-        return History(Database(conn), gap=gap, name=str(path))
+        return History(Database(conn), name=str(path))
     except BaseException:
         conn.close()
         raise
@@ -69,16 +67,27 @@ class History(Ingest):
         """Mark an incident resolved; False (and nothing changed) if it already was.
 
         `thread` is the Slack (channel, thread_ts) where it was resolved, kept if the
-        incident has none yet. The next occurrence after `at` starts a reopened incident.
+        incident has none yet. The next occurrence after `at` opens a new incident,
+        "recurred" from this one.
         """
+        when = iso(at or now_utc())
         with self._write():
             self._require(incident_id)
             changed = self.conn.execute(
                 """UPDATE incidents SET status = 'resolved', resolved_by = ?, resolved_at = ?,
                        note = ?
                    WHERE id = ? AND status = 'open'""",
-                (by, iso(at or now_utc()), note, incident_id),
+                (by, when, note, incident_id),
             ).rowcount
+            if changed:
+                self.db["resolutions"].insert(
+                    {
+                        "incident_id": incident_id,
+                        "resolved_by": by,
+                        "resolved_at": when,
+                        "note": note,
+                    }  # fmt: skip
+                )
             if thread:
                 self._attach(incident_id, *thread)
         return bool(changed)

@@ -49,6 +49,18 @@ class UploadInfo:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """Someone said an incident was fixed, and how."""
+
+    by: str | None
+    at: datetime
+    note: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "at": iso_out(self.at), "note": self.note}
+
+
+@dataclass(frozen=True)
 class Incident:
     id: int
     server: str
@@ -65,8 +77,16 @@ class Incident:
     note: str | None
     channel: str | None
     thread_ts: str | None
-    previous_id: int | None  # the resolved incident this one reopened
+    previous_id: int | None  # the resolved incident this one recurred after
     created_at: datetime
+    # Every resolution, oldest first: one, or several when older split incidents were
+    # merged; the latest is also in resolved_by / resolved_at / note while it holds.
+    resolutions: tuple[Resolution, ...] = ()
+
+    @property
+    def unknown_server(self) -> bool:
+        """Recorded by an older release from an export that named no computer."""
+        return not self.server.strip()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: times as ISO 8601 UTC, event ID as a string like the CLI contract."""
@@ -74,6 +94,7 @@ class Incident:
         data["event_id"] = str(self.event_id)
         for name in ("first", "last", "resolved_at", "created_at"):
             data[name] = iso_out(data[name])
+        data["resolutions"] = [r.to_dict() for r in self.resolutions]
         return data
 
 
@@ -81,12 +102,26 @@ class Incident:
 class IncidentChange:
     """What one upload did to one incident."""
 
-    change: str  # new | ongoing | reopened
+    change: str  # new | ongoing | recurred
     added: int  # events this upload added to it
     incident: Incident
 
     def to_dict(self) -> dict[str, Any]:
         return {"change": self.change, "added": self.added, **self.incident.to_dict()}
+
+
+@dataclass(frozen=True)
+class SelfHealing:
+    """Warnings of one kind the catalogue gives nothing to fix: counted, no incident."""
+
+    server: str
+    event_id: int
+    code: str | None
+    name: str | None
+    count: int  # new in this upload
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "event_id": str(self.event_id)}
 
 
 @dataclass(frozen=True)
@@ -98,10 +133,12 @@ class IngestResult:
     new_events: int  # events no earlier upload had
     incidents: tuple[IncidentChange, ...] = ()
     too_old: int = 0  # events older than what prune removed, not stored again
+    self_healing: tuple[SelfHealing, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["incidents"] = [c.to_dict() for c in self.incidents]
+        data["self_healing"] = [h.to_dict() for h in self.self_healing]
         data["servers"] = list(self.servers)
         return data
 

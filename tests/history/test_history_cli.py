@@ -22,13 +22,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    """A history with two incidents on NDES01 and one on NDES02, recorded just now."""
+    """A history with two incidents on NDES01 (one failure a month ago, another one
+    recently) and one on NDES02, recorded just now."""
     path = tmp_path / "history.db"
     now = datetime.now(UTC)
     with open_history(path) as h:
         h.record_upload(
             upload("a"),
-            [connector_event(n, 0) for n in range(3)],
+            [connector_event(n, 0, code="0x80094800") for n in range(3)],
         )
         h.record_upload(upload("b"), failures(range(100, 102), server="NDES02"))
         hours_ago = (now - T0).total_seconds() / 3600
@@ -175,7 +176,7 @@ def test_history_default_is_per_day_window(runner, db_path):
     assert datetime.fromisoformat(incident["last"]) > datetime.now(UTC) - timedelta(days=1)
 
 
-def test_format_ingest_says_new_ongoing_reopened(tmp_path):
+def test_format_ingest_says_new_ongoing_recurred(tmp_path):
     from bot.cli_history import format_ingest
 
     with open_history(tmp_path / "h.db") as h:
@@ -187,5 +188,5 @@ def test_format_ingest_says_new_ongoing_reopened(tmp_path):
     assert format_ingest(first).splitlines()[1].lstrip().startswith("new      #1")
     lines = format_ingest(second).splitlines()
     assert lines[0] == "Recorded 5 new of 6 connector events (upload #2)."
-    assert [line.split()[0] for line in lines[1:]] == ["ongoing", "reopened"]
+    assert [line.split()[0] for line in lines[1:]] == ["ongoing", "recurred"]
     assert format_ingest(again).startswith("Already recorded (upload #2)")

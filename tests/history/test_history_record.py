@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from bot.history import (
     History,
     HistoryError,
+    NoServer,
     UploadInfo,
 )
 from bot.logs import Problem
@@ -86,6 +87,23 @@ def test_record_upload_records_without_ids_are_keyed_by_their_fields(history):
     assert second.new_events == 1
     # Two identical records in one export are two records, not one.
     assert spans(history)[0][-1] == 6
+
+
+def test_record_upload_events_without_a_computer_need_a_server(history):
+    """A CSV export without the Computer column: never recorded under an empty server."""
+    nameless = [connector_event(None, h, server="", message=f"row {h}") for h in (1, 2)]
+
+    with pytest.raises(NoServer, match="2 connector events name no computer"):
+        history.record_upload(upload("export.csv"), nameless)
+    assert history.servers() == []
+    result = history.record_upload(upload("export.csv"), [*nameless, connector_event(9, 3)],
+                                   server="NDES03")  # fmt: skip
+
+    assert sorted(result.servers) == [SERVER, "NDES03"]  # a named computer keeps its name
+    assert {c.incident.server: c.incident.count for c in result.incidents} == {
+        "NDES03": 2,
+        SERVER: 1,
+    }
 
 
 def test_record_upload_splits_servers(history):
@@ -218,12 +236,12 @@ def test_prune_removes_old_events_keeps_incidents(history, db_path):
 def test_servers_lists_open_incidents_and_last_upload(history):
     when = datetime(2026, 11, 20, 9, tzinfo=UTC)
     history.record_upload(upload("a", uploaded_at=when), failures(range(1, 3)))
-    history.record_upload(upload("b", uploaded_at=when), failures(range(40, 42)))
+    history.resolve(history.incidents(server=SERVER)[0].id, "U1", "ok", at=T0 + timedelta(hours=5))
+    history.record_upload(upload("b", uploaded_at=when), failures(range(40, 42)))  # recurred
     history.record_upload(
         upload("c", uploaded_at=when + timedelta(days=1)),
         failures(range(1, 2), server="NDES02"),
     )
-    history.resolve(history.incidents(server=SERVER)[0].id, "U1", "ok")
 
     servers = {s.name: s for s in history.servers()}
 
@@ -233,7 +251,8 @@ def test_servers_lists_open_incidents_and_last_upload(history):
 
 
 def test_incidents_filters_and_order(history):
-    history.record_upload(upload("a"), failures(range(1, 3)) + failures(range(50, 52)))
+    other_code = failures(range(50, 52), code="0x80094800")
+    history.record_upload(upload("a"), failures(range(1, 3)) + other_code)
     history.record_upload(upload("b"), failures(range(1, 2), event_id=20501, code=None))
     history.record_upload(upload("c"), failures(range(1, 2), server="NDES02"))
     newest = history.incidents(server="NDES01")[0]
@@ -274,14 +293,16 @@ def test_similar_puts_resolved_incidents_with_notes_first(history):
 
 
 def test_recent_counts_one_failure_on_one_server(history):
+    fixes = {1: ("U3", "renewed the RA certificate"), 5: ("U7", "restarted IIS")}
     for n, day in enumerate((1, 5, 20)):
         hours = day * 24
         history.record_upload(
             upload(f"day{day}"), [connector_event(n * 10 + k, hours + k) for k in range(3)]
         )
+        if day in fixes:  # resolved the next day: the next upload is a recurrence
+            [latest] = history.incidents(server=SERVER, status="open")
+            history.resolve(latest.id, *fixes[day], at=T0 + timedelta(days=day + 1))
     history.record_upload(upload("other"), failures(range(1, 3), code="0x00000410"))
-    first = [i for i in history.incidents(server=SERVER) if i.code == CA_DOWN[1]][-1]
-    history.resolve(first.id, "U7", "restarted IIS", at=T0 + timedelta(days=2))
 
     recent = history.recent("NDES01", *CA_DOWN, days=30, now=T0 + timedelta(days=25))
 
@@ -308,11 +329,11 @@ def test_results_are_plain_json(history):
         ]
     )
 
-    assert '"change": "reopened"' in text and '"last_resolution": {' in text
+    assert '"change": "recurred"' in text and '"last_resolution": {' in text
 
 
 @settings(max_examples=50, deadline=None)
-@given(server=st.text(min_size=1, max_size=40), note=st.text(max_size=300))
+@given(server=st.text(min_size=1, max_size=40).filter(str.strip), note=st.text(max_size=300))
 def test_history_text_round_trips(server, note):
     """Whatever a log or a person writes comes back unchanged (no escaping in the store)."""
     history = History(Database(memory=True))

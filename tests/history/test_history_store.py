@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from bot.history import (
 )
 from tests.support.history import (
     REPO,
+    T0,
     connector_event,
     counts,
     failures,
@@ -93,13 +96,64 @@ def test_open_history_migrates_version_1_without_loss(db_path):
             2,
         )
         assert h.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        # The old store keeps working: its events still dedupe, its incident reopens.
+        # The old store keeps working: its events still dedupe, its incident recurs.
         [change] = h.record_upload(
             upload("new"),
             [connector_event(1, 1, event_id=20502, code="0x800706BA", device=None)]
             + [connector_event(5, 48)],
         ).incidents
-        assert (change.change, change.incident.previous_id) == ("reopened", 1)
+        assert (change.change, change.incident.previous_id) == ("recurred", 1)
+
+
+V2_FILE = Path(__file__).parent / "data" / "v2-split-incidents.db"
+
+
+def test_open_history_merges_incidents_an_older_release_split(tmp_path):
+    """A real file written by the release before (schema 2, new incident after 24 quiet
+    hours; see data/PROVENANCE.md): 11 incidents, 7 open, become 6, 4 open."""
+    path = tmp_path / "old.db"
+    shutil.copy(V2_FILE, path)
+    before = counts(path)
+
+    with open_history(path) as h:
+        merged = {(i.server, i.event_id, i.code): i for i in h.incidents(status="resolved")}
+        still_open = {(i.server, i.event_id, i.code): i for i in h.incidents(status="open")}
+        total = h.incidents(limit=100)
+
+    assert (before["incidents"], len(total)) == (11, 6)
+    assert len(still_open) == 4
+    assert counts(path)["events"] == before["events"]  # events are never touched
+    ca_down = merged[("NDES01.contoso.com", 20502, "0x800706BA")]
+    assert (ca_down.id, ca_down.count, ca_down.note) == (1, 5, "restarted CertSvc on CA01")
+    assert (ca_down.channel, ca_down.thread_ts) == ("C1", "1.1")  # the first part's thread
+    recurred = still_open[("NDES01.contoso.com", 20502, "0x800706BA")]
+    assert (recurred.count, recurred.previous_id) == (2, ca_down.id)
+    pkcs = still_open[("NDES01.contoso.com", 20102, "0x00000400")]
+    assert (pkcs.count, pkcs.first, pkcs.last) == (3, T0, T0 + timedelta(hours=60))
+    assert still_open[("NDES02.contoso.com", 10301, "0x00000403")].count == 2
+    # Two resolutions with two notes merged into one incident: both kept, the latest shown.
+    revoke = merged[("NDES02.contoso.com", 20202, "0x00000402")]
+    assert revoke.note == "second fix: renewed the RA certificate"
+    assert [(r.by, r.note) for r in revoke.resolutions] == [
+        ("U2", "first fix: CA permissions"),
+        ("U3", "second fix: renewed the RA certificate"),
+    ]
+    assert (revoke.channel, revoke.thread_ts) == ("C2", "2.2")
+    # The nameless server an older release recorded stays, to be reassigned.
+    assert still_open[("", 20502, "0x800706BA")].unknown_server
+
+
+def test_open_history_merged_file_keeps_working(tmp_path):
+    path = tmp_path / "old.db"
+    shutil.copy(V2_FILE, path)
+
+    with open_history(path) as h:
+        result = h.record_upload(upload("day9"), [connector_event(40, 24 * 9, event_id=20102,
+                                                                  code="0x00000400")])  # fmt: skip
+        [pkcs] = h.incidents(event_id=20102)
+
+    assert [(c.change, c.incident.id) for c in result.incidents] == [("ongoing", pkcs.id)]
+    assert pkcs.count == 4
 
 
 def test_open_history_refuses_newer_schema(db_path):

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.classify import ConnectorEvent
 from bot.history import UploadInfo, open_history
+from bot.knowledge import default_catalogue
 from bot.logs import Event
 from bot.settings import Settings, SettingsError
 from bot.slack import render
@@ -28,13 +29,15 @@ CHANNEL = "C0DIGEST"
 
 
 def events(server, event_id, code, start, n=3, outcome="failure"):
+    # A warning makes an incident only when the catalogue says how to fix it.
+    entry = default_catalogue().event(event_id, "legacy") if outcome == "warning" else None
     out = []
     for i in range(n):
         event = Event(record_id=i + 1, time=start + timedelta(minutes=i), event_id=event_id,
                       level=2, provider="Microsoft-Intune-CertificateConnectors",
                       channel="Microsoft-Intune-CertificateConnectors/Operational",
                       computer=server, data={})  # fmt: skip
-        out.append(ConnectorEvent(event=event, entry=None, outcome=outcome,
+        out.append(ConnectorEvent(event=event, entry=entry, outcome=outcome,
                                   operation="pkcs_issue", code=code, device_id=f"dev-{i}"))  # fmt: skip
     return out
 

@@ -21,9 +21,9 @@ MAX_VALUE = 2000  # a button's value
 
 
 def incident_ids(history: Mapping[str, Any] | None) -> list[int]:
-    """Every incident a recorded upload touched (new, reopened, ongoing)."""
+    """Every incident a recorded upload touched (new, recurred, ongoing)."""
     ids: list[int] = []
-    for key in ("new", "reopened", "ongoing"):
+    for key in ("new", "recurred", "ongoing"):
         ids += [int(i["id"]) for i in (history or {}).get(key) or () if i.get("id") is not None]
     return list(dict.fromkeys(ids))
 

@@ -19,13 +19,13 @@ from bot.slack.render.blocks import (
 )
 from bot.slack.render.blocks import when as _when
 
-SHOWN_INCIDENTS = 10  # per kind (new, ongoing, reopened) in a summary; "Show all" has the rest
+SHOWN_INCIDENTS = 10  # per kind (new, ongoing, recurred) in a summary; "Show all" has the rest
 
 
 def history_lines(history: Mapping[str, Any], limit: int | None = SHOWN_INCIDENTS) -> list[str]:
-    """What the store says after recording an upload: new, ongoing, reopened incidents.
+    """What the store says after recording an upload: new, ongoing, recurred incidents.
 
-    `history` is {"new" | "ongoing" | "reopened": [IncidentChange.to_dict()],
+    `history` is {"new" | "ongoing" | "recurred": [IncidentChange.to_dict()],
     "recent": [Recent.to_dict()], "already_recorded": bool}; `limit` of each kind is shown.
     """
     if history.get("already_recorded"):
@@ -33,7 +33,7 @@ def history_lines(history: Mapping[str, Any], limit: int | None = SHOWN_INCIDENT
     lines = []
     for key, label in (
         ("new", ":new: New"),
-        ("reopened", ":leftwards_arrow_with_hook: Reopened"),
+        ("recurred", ":leftwards_arrow_with_hook: Came back after a fix"),
         ("ongoing", ":repeat: Ongoing"),
     ):
         shown = list(history.get(key) or ())[:limit]
