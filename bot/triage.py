@@ -78,7 +78,7 @@ class Ingested:
     def view(self) -> dict[str, Any]:
         """Changes grouped by kind, biggest first: what a summary shows of the history.
 
-        {"new" | "ongoing" | "reopened": [IncidentChange.to_dict()], "<kind>_total": n,
+        {"new" | "ongoing" | "recurred": [IncidentChange.to_dict()], "<kind>_total": n,
         "recent": [Recent.to_dict()], "already_recorded": bool}. A front end lists a few
         of each kind; the whole view is kept so "Show all" can list them all.
         """
@@ -100,7 +100,7 @@ def ingest(path: Path | str, summary: Summary, source: Source, history: History)
     """Record the connector events of `summary` (read from `path`) into `history`.
 
     The summary must have been made with `keep_events=True`. Incidents remember the
-    thread their summary went to (new and reopened ones, and ongoing ones that have
+    thread their summary went to (new and recurred ones, and ongoing ones that have
     none yet), so a question asked there finds them.
     """
     info = UploadInfo.from_file(
