@@ -90,6 +90,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self._body()
         if body is None:
             return
+        if "channel" in body and body["channel"] not in self.playground.workspace.channels:
+            return self._send(400, b"no such channel", "text/plain")
         if path == "/api/send":
             delivery.send(
                 str(body.get("channel")), str(body.get("text") or ""), body.get("thread_ts")
@@ -139,8 +141,12 @@ class Handler(BaseHTTPRequestHandler):
         query = _query(self.path)
         length = int(self.headers.get("Content-Length") or -1)
         name = Path(query.get("name") or "upload").name[:200] or "upload"
-        if length < 0 or length > MAX_UPLOAD:
+        if length < 0:
+            return self._send(411, b"send the file with its Content-Length", "text/plain")
+        if length > MAX_UPLOAD:
             return self._send(413, b"the file is too large for the playground", "text/plain")
+        if query.get("channel") not in self.playground.workspace.channels:
+            return self._send(400, b"no such channel", "text/plain")
         folder = Path(tempfile.mkdtemp(dir=self.playground.uploads))
         dest = folder / "file"
         with dest.open("wb") as out:

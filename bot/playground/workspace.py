@@ -82,6 +82,7 @@ class Workspace:
         self.home: dict[str, Any] | None = None
         self.files: dict[str, dict[str, Any]] = {}  # id -> {"name", "mimetype", "data"|"path"}
         self.responses: dict[str, Response] = {}  # response_url path -> where it posts
+        self.channels = {c["id"]: c for c in (CHANNEL, DM)}
         self.version = 0
         self._cond = threading.Condition()
 
@@ -97,7 +98,7 @@ class Workspace:
         with self._cond:
             return {"version": self.version, "me": ME["id"],
                     "users": {u["id"]: u for u in (BOT, ME, SLACKBOT)},
-                    "channels": {c["id"]: c for c in (CHANNEL, DM)},
+                    "channels": self.channels,
                     "messages": [m.to_dict() for m in self.messages.values()],
                     "modal": self.modal, "home": self.home}  # fmt: skip
 

@@ -81,3 +81,28 @@ def test_the_page_is_small_and_loads_nothing_from_elsewhere() -> None:
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", source), name
         assert "innerHTML" not in source and "insertAdjacentHTML" not in source, name
         assert "eval(" not in source and "document.write" not in source, name
+
+
+def _post(url: str, data: bytes, ctype: str = "application/json") -> int:
+    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": ctype})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as err:
+        err.close()
+        return err.code
+
+
+def test_bad_requests_get_a_clear_status_and_change_nothing(playground) -> None:
+    api = playground.url + "api/"
+    assert _post(api + "send", b'{"channel": "C0NOPE", "text": "hi"}') == 400
+    assert (
+        _post(api + "send", b"channel=C0HELPDESK&text=hi", "application/x-www-form-urlencoded")
+        == 415
+    )
+    assert _post(api + "send", b"{not json") == 400
+    assert _post(api + "upload?channel=C0NOPE&name=x.evtx", b"ElfFile\0") == 400
+    assert playground.workspace.snapshot()["messages"] == []
+    assert _post(api + "send", b'{"channel": "C0HELPDESK", "text": "hello"}') == 200
+    [msg] = playground.workspace.snapshot()["messages"]
+    assert (msg["user"], msg["text"]) == ("U0PLAYER1", "hello")
