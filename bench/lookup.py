@@ -1,9 +1,18 @@
-"""Lookup latency: in-process p50/p99 over the test queries, and CLI cold start.
+"""Lookup: top-1 on held-out admin phrasings, in-process latency, CLI cold start.
 
-    .venv/bin/python bench/lookup.py
+    .venv/bin/python bench/lookup.py [--misses] [--no-cold]
 
-Prints figures; asserts nothing (goals: p99 < 1 ms in-process; CLI cold start
-within 1.5x of `python -c "import click, rapidfuzz"`, measured in the same run).
+Prints figures; asserts nothing. Goals (issue 10): top-1 >= 97% overall and
+>= 90% on plain-language symptoms over bench/heldout_phrasings.toml; p99 < 5 ms
+in-process; CLI cold start within 1.5x of `python -c "import click, rapidfuzz"`,
+measured in the same run.
+
+The held-out phrasings are real wordings from public threads and Microsoft
+articles (each with its source); the catalogue and the ranking are never
+tuned to them. A phrasing is right when the first match that answers it
+is one of its `expect` keys. A phrasing whose right entry the catalogue lacks
+counts as a miss; its `topic` says what that entry is about, so its key is
+filled in by hand once such an entry exists (labelling, never tuning).
 """
 
 from __future__ import annotations
@@ -18,7 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.knowledge import default_catalogue  # noqa: E402
 from bot.search import lookup  # noqa: E402
+
+HELDOUT = ROOT / "bench" / "heldout_phrasings.toml"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -26,26 +38,66 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def in_process(rounds: int = 20) -> None:
+def phrasings() -> list[dict]:
+    return tomllib.loads(HELDOUT.read_text("utf-8"))["phrasing"]
+
+
+def top1(show_misses: bool) -> None:
+    catalogue = default_catalogue()
+    rows = phrasings()
+    right = {"all": 0, "plain": 0}
+    total = {"all": len(rows), "plain": sum(1 for r in rows if r.get("plain"))}
+    lacking = 0
+    misses = []
+    for row in rows:
+        expect = [k for k in row.get("expect", []) if catalogue.get(k) is not None]
+        if not expect:
+            lacking += 1
+        answer = lookup(row["text"])
+        got = answer.best.entry if answer.best and answer.answered else None
+        # Answered once for both connector generations: either ID is the answer.
+        both = {got, answer.best.counterpart} if got is not None else set()
+        ok = any(catalogue.get(k) in both for k in expect)
+        if ok:
+            right["all"] += 1
+            right["plain"] += bool(row.get("plain"))
+        else:
+            misses.append((row, got))
+    for group in ("all", "plain"):
+        n = total[group]
+        print(f"held-out top-1 ({group}): {right[group]}/{n} = {right[group] / max(n, 1):.1%}")
+    print(f"  {lacking} phrasings have no expected entry in the catalogue yet")
+    if show_misses:
+        for row, got in misses:
+            want = row.get("expect") or [row.get("topic", "?")]
+            print(f"  MISS {row['text'][:70]!r}\n       want {want} got {got.key if got else None}")
+
+
+def in_process(rounds: int = 21) -> None:
     queries = tomllib.loads((ROOT / "tests" / "lookup_queries.toml").read_text("utf-8"))["q"]
-    texts = [q["text"] for q in queries]
+    texts = [q["text"] for q in queries] + [r["text"] for r in phrasings()]
     lookup("warm up the index")
-    samples = []
+    per_query: dict[str, list[float]] = {t: [] for t in texts}
     for _ in range(rounds):
         for text in texts:
             start = time.perf_counter()
             lookup(text)
-            samples.append((time.perf_counter() - start) * 1000)
-    print(f"in-process lookup over {len(texts)} queries x {rounds}: "
-          f"p50 {percentile(samples, 50):.3f} ms, p99 {percentile(samples, 99):.3f} ms, "
-          f"max {max(samples):.3f} ms")  # fmt: skip
+            per_query[text].append((time.perf_counter() - start) * 1000)
+    samples = [x for xs in per_query.values() for x in xs]
+    # On a shared machine a sample can include a time slice lost to other
+    # processes; the median of each query's runs is what the query costs.
+    medians = [statistics.median(xs) for xs in per_query.values()]
+    entries = len(default_catalogue().entries)
+    print(f"in-process lookup, {entries} entries, {len(texts)} queries x {rounds}: "
+          f"all samples p50 {percentile(samples, 50):.3f} ms, p99 {percentile(samples, 99):.3f} ms; "
+          f"per-query medians p99 {percentile(medians, 99):.3f} ms, max {max(medians):.3f} ms")  # fmt: skip
 
 
 def wall(cmd: list[str], runs: int = 15) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(cmd, check=False, capture_output=True, cwd=ROOT)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -62,5 +114,7 @@ def cold_start() -> None:
 
 
 if __name__ == "__main__":
+    top1("--misses" in sys.argv)
     in_process()
-    cold_start()
+    if "--no-cold" not in sys.argv:
+        cold_start()

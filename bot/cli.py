@@ -32,28 +32,46 @@ def cli() -> None:
 @cli.command()
 @click.argument("text", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract instead of text.")
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
-@click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["auto", "en", "fr"]),
+    default="auto",
+    show_default=True,
+    help="Language of the answer; auto answers a French question in French, "
+    "as Slack and the prompt do.",
+)
+@click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="How many matches at most.")  # fmt: skip
 def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
-    """Explain an event ID, diagnostic code, HRESULT or a question.
+    """Explain an event ID, diagnostic code, HRESULT, IIS answer or a question.
+
+    Exits 1 when nothing in the catalogue matches (an unknown ID lists the
+    nearest ones, but is not an answer).
 
     \b
     Examples:
         intune-bot lookup 20502
         intune-bot lookup 0x410 --json
         intune-bot lookup why did PKCS issuance fail
-        intune-bot lookup pourquoi l'émission PKCS a échoué --lang fr
+        intune-bot lookup pourquoi l'émission PKCS a échoué
     """
     from bot.search import answer_to_json
     from bot.search import lookup as run_lookup
 
-    answer = run_lookup(" ".join(text), limit=limit, lang=lang)
+    query = " ".join(text)
+    if lang == "auto":
+        from bot.lang import guess_lang
+
+        lang = guess_lang(query)
+    answer = run_lookup(query, limit=limit, lang=lang)
     if as_json:
         click.echo(json.dumps(answer_to_json(answer), ensure_ascii=False))
     else:
         from bot.textfmt import format_answer
 
         click.echo(format_answer(answer, lang))
+    if not answer.answered and not answer.is_help:
+        sys.exit(1)
 
 
 @cli.command()

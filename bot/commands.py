@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 
 from bot.codes import canonical_code
+from bot.lang import guess_lang
+
+__all__ = ["Command", "guess_lang", "parse", "strip_mentions"]
 
 HELP = re.compile(r"^\s*(?:help|aide|usage|\?)?\s*$", re.I)
 HISTORY = re.compile(r"^\s*(?:history|historique)(?:\s+(?P<server>\S+))?\s*$", re.I)
@@ -19,16 +22,6 @@ MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 EVENT_ID = re.compile(r"\d{1,5}")
 ID_SEPARATORS = re.compile(r"[\s,;]+")
 MAX_IDS = 10  # answers to one line; more is a paste, not a question
-
-# Words and letters that only French questions have; enough to pick the answer's language.
-FRENCH_WORDS = {
-    "pourquoi", "comment", "quoi", "quel", "quelle", "quels", "échoué", "échoue", "echoue",
-    "erreur", "le", "la", "les", "des", "du", "est", "une", "un", "sur", "avec", "pas",
-    "que", "qui", "où", "émission", "certificat", "connecteur", "serveur", "ça", "je", "mon",
-    "échec", "problème", "aide", "dois", "faire",
-}  # fmt: skip
-FRENCH_LETTERS = re.compile(r"[éèêàùçœ]", re.I)
-
 
 @dataclass(frozen=True)
 class Command:
@@ -62,12 +55,3 @@ def several_ids(text: str) -> tuple[str, ...]:
 def strip_mentions(text: str) -> str:
     """A mention's text without the `<@UBOT>` that addressed it."""
     return MENTION.sub(" ", text or "").strip()
-
-
-def guess_lang(text: str) -> str:
-    """French ("fr") for a French question, else "en"; IDs and codes alone are "en"."""
-    words = re.findall(r"[\wéèêàùçœ']+", text.lower())
-    hits = sum(1 for w in words if w in FRENCH_WORDS)
-    if hits >= 2 or (hits and FRENCH_LETTERS.search(text)):
-        return "fr"
-    return "en"

@@ -10,7 +10,6 @@ through the functions here.
   anything but letters and digits one space ("Échec d'émission" -> "echec d emission").
 - `squash`: names compared: `fold` without the spaces, so `Upload_Failure`,
   `upload failure` and `UploadFailure` are one name.
-- `contains_words`: is a phrase inside a text, on word boundaries, after `fold`.
 - `ascii_lower`: a name as SQLite's NOCASE compares it (ASCII letters only),
   for keys that must group exactly as a NOCASE column does.
 """
@@ -45,13 +44,6 @@ def squash(text: str) -> str:
 def split_name(name: str) -> str:
     """`PkcsCertIssue_Failure` -> `Pkcs Cert Issue Failure` (for word matching)."""
     return _CAMEL.sub(" ", name.replace("_", " "))
-
-
-def contains_words(text_folded: str, phrase_folded: str) -> bool:
-    """Is `phrase_folded` inside `text_folded` on word boundaries? Both already folded."""
-    if not phrase_folded:
-        return False
-    return f" {phrase_folded} " in f" {text_folded} "
 
 
 def ascii_lower(name: str) -> str:

@@ -1,40 +1,44 @@
-"""One query in, ranked catalogue entries out.
+"""One query in, ranked catalogue entries out, honestly.
 
 The same engine answers `/intune TEXT`, free-text questions and the CLI.
-Ranking happens in three tiers, best first:
+What the query names is read by bot.query; the index is bot.text_index.
 
-1. exact: the query names an event ID, a code (any spelling) or an entry
-   name (any case, spacing or underscores);
-2. fuzzy names: an entry name with typos (`crpverfymetric_faliure`);
-3. free text: the question's words, reduced to concepts (stems plus the
-   synonym groups of knowledge/synonyms.toml), scored like BM25 against each
-   entry's name, keywords, aliases and descriptions, then weighed by outcome
-   words so "why did X fail" puts the failure above its success twin.
+Exact answers, most specific first:
 
-An ID or code that is not in the catalogue is never exact: the answer names
-it as unknown and offers the nearest entries.
+1. a message text that identifies an entry, found in the query (an HRESULT's
+   or symptom's own text: the reason in "cannot submit the request (The
+   public key does not meet the minimum size…). 0x80004005");
+2. a specific code (any spelling; a Win32 error as its HRESULT) or an IIS
+   answer with its sc-win32-status;
+3. an IIS status, a named event ID, an entry name;
+4. a generic HRESULT (E_FAIL): the carrier of a reason, never the reason.
+
+Then close answers: names with typos, free text. A close answer below
+`CONFIDENT` is not offered: the answer says the catalogue lacks it. An ID
+or code the catalogue lacks is never exact: the answer names it as unknown
+and lists the nearest IDs, or asks "did you mean 0x00000410?" for a
+diagnostic code typed loosely ("410", "x410", "0x 410").
+
+A bare event ID that several sources share is answered by the most likely
+one, which names the others; a failure both connector generations log is
+answered once, with the other generation's ID as its counterpart.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
-from bot.codes import find_codes
 from bot.knowledge import Catalogue, Entry, default_catalogue
-from bot.normalize import fold, split_name, squash
+from bot.normalize import fold
+from bot.query import GENERIC_CODES, read
+from bot.text_index import EXACT, Index, index_for
 
-EXACT = 100.0
-FUZZY_NAME_CUTOFF = 82.0  # rapidfuzz ratio on squashed names; below this a name is not "meant"
-FREE_TEXT_CUTOFF = 0.22  # share of the question's weight an entry must cover
-TYPO_CUTOFF = 84.0  # a question word this close to a known word is that word
-NEAR = 0x40  # how far an unknown ID or code may be from the entries offered instead
-PHRASE_BONUS = 0.5  # weight of the longest run of question words found in an entry's own text
+__all__ = ["Answer", "Match", "answer_to_json", "fold", "generation_ids", "lookup"]
+
+CONFIDENT = 56.0  # a close answer below this (free text covering < ~40%) is not an answer
+PATTERN_TIER, CODE_TIER, NAMED_TIER, GENERIC_TIER = 0, 1, 2, 3
+NEAREST_TIER, CLOSE_TIER = 8, 9  # neighbours of an unknown ID; typos and free text
+HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,8 @@ class Match:
     entry: Entry
     score: float  # 0-100; 100 only for exact matches
     exact: bool
+    shared: tuple[Entry, ...] = ()  # other sources' entries with the same bare ID
+    counterpart: Entry | None = None  # the same failure on the other connector generation
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,411 +56,211 @@ class Answer:
     matches: tuple[Match, ...]
     unknown_id: str | None = None  # an ID or code the query named that the catalogue lacks
     is_help: bool = False  # empty input or `help`: show usage
+    did_you_mean: str | None = None  # a loosely typed code the catalogue has ("0x00000410")
 
     @property
     def best(self) -> Match | None:
         return self.matches[0] if self.matches else None
 
+    @property
+    def answered(self) -> bool:
+        """Does the answer name an entry (exact, close, or "did you mean")? The
+        nearest IDs of an unknown one are offered, not answered."""
+        return bool(self.matches) and not (self.unknown_id and not self.matches[0].exact)
+
+
+def generation_ids(match: Match) -> tuple[str, str] | None:
+    """(legacy ID, current ID) of a match answered for both connector generations."""
+    other = match.counterpart
+    if other is None:
+        return None
+    legacy, current = (
+        (match.entry, other) if match.entry.generation == "legacy" else (other, match.entry)
+    )
+    return legacy.id, current.id
+
 
 def answer_to_json(answer: Answer) -> dict:
-    """The `intune-bot lookup --json` contract of DESIGN.md."""
+    """The `intune-bot lookup --json` contract of DESIGN.md (plus additive fields)."""
     return {
         "query": answer.query,
-        "matches": [
-            {
-                "type": m.entry.json_type,
-                "id": m.entry.id,
-                "name": m.entry.name,
-                "score": round(m.score, 1),
-                "exact": m.exact,
-            }
-            for m in answer.matches
-        ],
+        "matches": [_match_json(m) for m in answer.matches],
         "unknown": answer.unknown_id,
+        "did_you_mean": answer.did_you_mean,
     }
+
+
+def _match_json(m: Match) -> dict:
+    out = _entry_json(m.entry) | {"score": round(m.score, 1), "exact": m.exact}
+    if m.counterpart:
+        out["counterpart"] = _entry_json(m.counterpart)
+    if m.shared:
+        out["shared"] = [_entry_json(e) for e in m.shared]
+    return out
+
+
+def _entry_json(e: Entry) -> dict:
+    return {"type": e.json_type, "id": e.id, "name": e.name, "kind": e.kind, "key": e.key,
+            "hop": e.hop, "source": e.provider}  # fmt: skip
 
 
 def lookup(
     query: str, *, limit: int = 5, lang: str = "en", catalogue: Catalogue | None = None
 ) -> Answer:
     """Rank catalogue entries for `query`; never raises on any text."""
-    index = _index(catalogue or default_catalogue())
+    catalogue = catalogue or default_catalogue()
+    index = index_for(catalogue)
     query = query if isinstance(query, str) else str(query)
     stripped = query.strip()
     if not stripped or fold(stripped) in HELP_WORDS:
         return Answer(query=query, matches=(), is_help=True)
     stripped = stripped[:500]  # a pasted log line is enough; a pasted log is not a question
-
-    scored: dict[str, Match] = {}
-
-    def offer(entry: Entry, score: float, exact: bool) -> None:
-        old = scored.get(entry.key)
-        if old is None or (exact, score) > (old.exact, old.score):
-            scored[entry.key] = Match(entry, score, exact)
-
-    unknown = None
-    named = _named_ids(stripped)
-    known = [index.by_id[i] for i in named if i in index.by_id]
-    for entry in known:
-        offer(entry, EXACT, True)
-    for ident in named:
-        if ident not in index.by_id:
-            unknown = unknown or ident
-            if not known:  # with an exact answer, neighbours of a stray number are noise
-                for near, score in index.nearest(ident):
-                    offer(near, score, False)
-
-    for entry, score, exact in index.by_name(stripped):
-        offer(entry, score, exact)
-
-    if not any(m.exact for m in scored.values()) or len(stripped.split()) > 2:
-        for entry, score in index.free_text(stripped):
-            offer(entry, score, False)
-
-    ranked = sorted(scored.values(), key=lambda m: (not m.exact, -m.score, index.order[m.entry.key]))
-    return Answer(query=query, matches=tuple(ranked[:limit]), unknown_id=unknown)
+    ranking = _Ranking(catalogue, index, stripped)
+    ranking.exact_parts()
+    if not ranking.did_you_mean and (not ranking.has_exact() or len(stripped.split()) > 2):
+        ranking.close_parts()
+    return ranking.answer(query, limit)
 
 
-HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
+@dataclass
+class _Ranking:
+    catalogue: Catalogue
+    index: Index
+    text: str
+    scored: dict[str, tuple[Match, int]] = field(default_factory=dict)  # key -> (match, tier)
+    unknown: str | None = None
+    did_you_mean: str | None = None
+    by_id: set[str] = field(default_factory=set)  # keys the query named by ID or code
 
-# --- text normalization (bot.normalize is the one normalizer) ------------------
+    def offer(self, entry: Entry, score: float, exact: bool, tier: int = CLOSE_TIER, **extra):
+        old = self.scored.get(entry.key)
+        new = (Match(entry, score, exact, **extra), tier)
+        if old is None or (exact, -tier, score) > (old[0].exact, -old[1], old[0].score):
+            self.scored[entry.key] = new
 
-_IDENTIFIER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9_]+|[a-z][A-Z][A-Za-z0-9_]*)\b")
-_ID_WORDS = r"(?:event|evt|id|eventid|ev[eè]nement|évènement|événement|evenement)"
-_EVENT_ID = re.compile(rf"(?i)(?:\b{_ID_WORDS}\s*:?\s*#?\s*)?(?<![\w.-])(\d{{1,5}})(?![\w.])")
+    def has_exact(self) -> bool:
+        return any(m.exact for m, _ in self.scored.values())
 
+    def exact_parts(self) -> None:
+        reading = read(self.text)
+        for entry, _size, _curated in self.index.found_patterns(self.text):
+            # A connector event's own sentence inside a pasted line is the event:
+            # named like an ID, below the reason an HRESULT's text gives.
+            tier = PATTERN_TIER if entry.kind in ("hresult", "symptom") else NAMED_TIER
+            self.offer(entry, EXACT, True, tier)
+        unknown: list[str] = []
+        for code in reading.codes:
+            entry = self.catalogue.get(code)
+            tier = GENERIC_TIER if code in GENERIC_CODES else CODE_TIER
+            if entry is not None and entry.kind in ("code", "hresult"):
+                self.offer(entry, EXACT, True, tier)
+            elif tier == CODE_TIER:
+                unknown.append(code)
+        win32_digits = set()
+        for code, digits in reading.win32:
+            entry = self.catalogue.get(code)
+            if entry is not None:
+                win32_digits.add(digits)
+                self.offer(entry, EXACT, True, CODE_TIER)
+        for status in reading.http:
+            entry = self._http(status.id, status.win32)
+            if entry is not None:
+                tier = CODE_TIER if entry.win32 is not None else NAMED_TIER
+                self.offer(entry, EXACT, True, tier)
+        for ident in reading.events:
+            if ident in win32_digits:
+                continue  # "Error 12175" was the Win32 error, not an event
+            events = [e for e in self.catalogue.with_id(ident) if e.kind == "event"]
+            if events:
+                best = self._likeliest(events)
+                shared = tuple(e for e in events if e is not best)
+                self.offer(best, EXACT, True, NAMED_TIER, shared=shared)
+                self.by_id.add(best.key)
+            elif ident in reading.named_events or not self._loose_hex(reading):
+                unknown.append(ident)
+        if not self.scored and not reading.events and reading.loose_hex:
+            self._loose_hex(reading)
+        for entry, score, exact in self.index.by_name(self.text):
+            self.offer(entry, score, exact, NAMED_TIER)
+        if unknown and not self.has_exact() and not self.did_you_mean:
+            self.unknown = unknown[0]
+            for near, score in self.index.nearest(self.unknown):
+                self.offer(near, score, False, NEAREST_TIER)
 
-_SUFFIXES = ("ances", "ance", "ations", "ation", "ements", "ement", "ures", "ure",
-             "ings", "ing", "ees", "ee", "ed", "es", "s", "e")  # fmt: skip
+    def close_parts(self) -> None:
+        for entry, score in self.index.free_text(self.text):
+            self.offer(entry, score, False)
 
-
-def stem(word: str) -> str:
-    """A deliberately crude English/French stemmer: fail/failed/failure -> fail."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-STOPWORDS = set(
-    """a an the is are was were be been do does did why what how when where which who
-    my our your its it this that these those to of in on for from with by at as or and
-    no can could would should will i we you they me us there here
-    le la les un une des du de d l est sont pourquoi quoi quel quelle quels comment
-    quand ou et en sur pour par avec dans au aux ce cet cette ces mon ma mes notre
-    nos votre vos il elle ils elles on nous vous je j qu que qui n s t y
-    please help""".split()
-)
-
-
-# --- the index ----------------------------------------------------------------
-
-
-class _Index:
-    """Everything the ranking needs, built once per catalogue.
-
-    IDs and names are indexed at once (cheap); the free-text structures are
-    built on the first question, so `intune-bot lookup 20502` never pays for them.
-    """
-
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-        self.entries = catalogue.entries
-        self.order = {e.key: i for i, e in enumerate(self.entries)}
-        self.by_id: dict[str, Entry] = {}
-        for entry in self.entries:
-            self.by_id.setdefault(entry.id, entry)
-        self.names: dict[str, Entry] = {}
-        for entry in self.entries:
-            for name in (entry.name, *entry.aliases):
-                key = squash(name)
-                if key and key not in self.names and not key.isdigit():
-                    self.names[key] = entry
-                for code in find_codes(name):  # alias spellings such as 0x0FFFFFFFF
-                    self.by_id.setdefault(code, entry)
-        # Names as people shorten them: "crpverify failure" for CRPVerifyMetric_Failure.
-        # Each name minus one of its words is a fuzzy candidate (never an exact one).
-        self.variants: dict[str, Entry] = {}
-        for entry in self.entries:
-            words = split_name(entry.name).split()
-            if len(words) >= 3:
-                for i in range(len(words)):
-                    key = squash(" ".join(words[:i] + words[i + 1 :]))
-                    if key not in self.names:
-                        self.variants.setdefault(key, entry)
-        self.name_keys = list(self.names)
-        self.variant_keys = list(self.variants)
-
-    # concepts
-
-    @cached_property
-    def concept(self) -> dict[tuple[str, ...], str]:
-        """Stemmed phrase -> concept name (the synonym group's first term)."""
-        mapping: dict[tuple[str, ...], str] = {}
-        for group in self.catalogue.synonyms:
-            head = " ".join(stem(w) for w in fold(group[0]).split())
-            for term in group:
-                words = tuple(stem(w) for w in fold(term).split())
-                if words:
-                    mapping.setdefault(words, head)
-        self.max_phrase = max((len(k) for k in mapping), default=1)
-        return mapping
-
-    def concepts(self, text: str, correct_typos: bool = False) -> list[str]:
-        concept = self.concept
-        stems = [_NOT if w in _NEGATION_WORDS else stem(w)
-                 for w in fold(text).split() if w not in STOPWORDS]  # fmt: skip
-        # "ne ... pas" and "won't" are one negation, not two
-        stems = [
-            w for i, w in enumerate(stems) if not (w == _NOT and _NOT in stems[max(0, i - 2) : i])
-        ]
-        out: list[str] = []
-        i = 0
-        while i < len(stems):
-            for size in range(min(self.max_phrase, len(stems) - i), 0, -1):
-                head = concept.get(tuple(stems[i : i + size]))
-                if head:
-                    out.append(head)
-                    i += size
-                    break
-            else:
-                word = stems[i]
-                # Typos are corrected only for words no synonym group knows,
-                # so a real word ("émission") is never "corrected" into another.
-                if correct_typos:
-                    word = self._correct(word)
-                    word = concept.get((word,), word)
-                out.append(word)
-                i += 1
-        return out
-
-    def _correct(self, word: str) -> str:
-        if len(word) < 4 or word in self.idf or word.isdigit():
-            return word
-        best = process.extractOne(
-            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+    def answer(self, query: str, limit: int) -> Answer:
+        order = self.index.order
+        ranked = sorted(
+            self.scored.values(),
+            key=lambda mt: (
+                not mt[0].exact,
+                mt[1] if mt[0].exact else 0,
+                -mt[0].score,
+                order[mt[0].entry.key],
+            ),  # fmt: skip
         )
-        return best[0] if best else word
+        # Honest: a weak neighbour is not an answer (an unknown ID lists its
+        # nearest IDs, labelled as such by the front ends).
+        matches = [m for m, t in ranked if m.exact or m.score >= CONFIDENT or t == NEAREST_TIER]
+        matches = _pair_generations(matches, self.index, self.by_id)
+        return Answer(
+            query=query,
+            matches=tuple(matches[:limit]),
+            unknown_id=self.unknown,
+            did_you_mean=self.did_you_mean,
+        )
 
-    @cached_property
-    def _text_index(self) -> tuple[list[Counter], list[set[tuple[str, ...]]]]:
-        docs = [self._document(e) for e in self.entries]
-        phrases = [self._phrases(e) for e in self.entries]
-        return docs, phrases
+    def _http(self, status: str, win32: int | None) -> Entry | None:
+        if win32 is not None:
+            found = self.catalogue.get(f"IIS:{status}:{win32}")
+            if found is not None:
+                return found
+        return self.catalogue.get(f"IIS:{status}")
 
-    @property
-    def docs(self) -> list[Counter]:
-        return self._text_index[0]
+    def _loose_hex(self, reading) -> bool:
+        """ "410" -> "did you mean 0x00000410?" when the catalogue has that code."""
+        entry = self.catalogue.get(reading.loose_hex) if reading.loose_hex else None
+        if entry is None or entry.kind not in ("code", "hresult"):
+            return False
+        self.did_you_mean = entry.id
+        self.offer(entry, 70.0, False, NEAREST_TIER)
+        return True
 
-    @property
-    def phrases(self) -> list[set[tuple[str, ...]]]:
-        return self._text_index[1]
-
-    @cached_property
-    def idf(self) -> dict[str, float]:
-        n = len(self.docs)
-        df = Counter(term for doc in self.docs for term in doc)
-        return {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-
-    @cached_property
-    def vocabulary(self) -> list[str]:
-        words = set(self.idf)
-        words.update(w for key in self.concept for w in key)
-        return sorted(words)
-
-    @cached_property
-    def avg_len(self) -> float:
-        return sum(sum(d.values()) for d in self.docs) / max(len(self.docs), 1)
-
-    def _fields(self, entry: Entry) -> list[tuple[float, list[str]]]:
-        return [
-            (3.0, [split_name(entry.name), *map(split_name, entry.aliases)]),
-            (2.0, [*entry.keywords.en, *entry.keywords.fr]),
-            (1.0, [entry.operation.replace("_", " ")]),
-            (0.6, [entry.description.en, entry.description.fr, *entry.other_wordings]),
-        ]
-
-    def _document(self, entry: Entry) -> Counter:
-        """Weighted bag of concepts: names count most, long descriptions least."""
-        doc: Counter = Counter()
-        for weight, texts in self._fields(entry):
-            seen: set[str] = set()
-            for text in texts:
-                for c in self.concepts(text):
-                    if c not in seen:  # a field counts a concept once
-                        seen.add(c)
-                        doc[c] += weight
-        return doc
-
-    def _phrases(self, entry: Entry) -> set[tuple[str, ...]]:
-        """Every contiguous run (2+ concepts) of every name, keyword and sentence."""
-        runs: set[tuple[str, ...]] = set()
-        for _, texts in self._fields(entry):
-            for text in texts:
-                for sentence in re.split(r"[.;:!?]\s", text):
-                    seq = self.concepts(sentence)
-                    for i in range(len(seq)):
-                        for j in range(i + 2, min(len(seq), i + 8) + 1):
-                            runs.add(tuple(seq[i:j]))
-        return runs
-
-    # tiers
-
-    def by_name(self, query: str) -> list[tuple[Entry, float, bool]]:
-        whole = squash(query)
-        keys = {whole}
-        # Inside a sentence only identifier-looking words (CRPVerifyMetric_Failure)
-        # are names; otherwise "succès" would be taken for the code named Success.
-        keys.update(squash(tok) for tok in _IDENTIFIER.findall(query))
-        keys.discard("")
-        found = [(self.names[k], EXACT, True) for k in keys if k in self.names]
-        if found:
-            return found
-        out = []
-        for key in keys:
-            if len(key) < 6:
-                continue
-            pools = [(self.names, self.name_keys, 0.95)]
-            if key == whole:  # a shortened name is typed alone, not inside a sentence
-                pools.append((self.variants, self.variant_keys, 0.93))
-            for pool, keys_, weight in pools:
-                for name, score, _ in process.extract(
-                    key, keys_, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF, limit=3
-                ):
-                    out.append((pool[name], score * weight, False))
-        return out
-
-    @cached_property
-    def postings(self) -> dict[str, list[tuple[int, float]]]:
-        """concept -> [(entry index, its BM25 contribution)], so a question
-        only touches the entries that share one of its concepts."""
-        post: dict[str, list[tuple[int, float]]] = {}
-        for i, doc in enumerate(self.docs):
-            length = sum(doc.values())
-            for c, tf in doc.items():
-                # BM25 saturation, so one concept repeated in every field
-                # cannot outweigh two different concepts.
-                norm = tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / self.avg_len))
-                post.setdefault(c, []).append((i, self.idf[c] * min(norm, 3.0)))
-        return post
-
-    @cached_property
-    def run_owners(self) -> dict[tuple[str, ...], list[int]]:
-        owners: dict[tuple[str, ...], list[int]] = {}
-        for i, runs in enumerate(self.phrases):
-            for run in runs:
-                owners.setdefault(run, []).append(i)
-        return owners
-
-    def free_text(self, query: str) -> list[tuple[Entry, float]]:
-        concepts = [c for c in self.concepts(query, correct_typos=True) if c in self.idf]
-        if not concepts:
-            return []
-        negated = any(w in _NEGATION_WORDS for w in fold(query).split())
-        polarity = _polarity(concepts, negated=negated)
-        # Outcome words weigh the ranking below; as plain words they would make
-        # the generic "Success" code the answer to every "did X succeed".
-        scored = set(c for c in concepts if c not in _POLARITY_CONCEPTS)
-        if not scored:
-            return []  # "errors" alone says nothing about which one
-        possible = sum(self.idf[c] * 3.0 for c in scored)
-        scores: dict[int, float] = {}
-        for c in scored:
-            for i, contribution in self.postings.get(c, ()):
-                scores[i] = scores.get(i, 0.0) + contribution
-        # Words in the entry's own order ("RPC server is unavailable") say more
-        # than the same words scattered: credit the longest shared run.
-        longest: dict[int, int] = {}
-        for run in _runs(concepts):
-            for i in self.run_owners.get(run, ()):
-                if len(run) > longest.get(i, 0):
-                    longest[i] = len(run)
-        weights = _OUTCOME_WEIGHT[polarity]
-        results = []
-        for i, score in scores.items():
-            entry = self.entries[i]
-            coverage = score / possible + PHRASE_BONUS * longest.get(i, 0) / len(concepts)
-            coverage *= weights.get(entry.outcome, 1.0)
-            if coverage >= FREE_TEXT_CUTOFF:
-                results.append((entry, min(90.0, 40.0 + 40.0 * coverage)))
-        return results
-
-    def nearest(self, ident: str) -> list[tuple[Entry, float]]:
-        """Entries numerically closest to an unknown ID or code, same kind."""
-        if ident.startswith("0x"):
-            value = int(ident, 16)
-            pool = [e for e in self.entries if e.kind != "event"]
-            dist = {e.id: abs(int(e.id, 16) - value) for e in pool}
-        else:
-            value = int(ident)
-            pool = [e for e in self.entries if e.kind == "event"]
-            dist = {e.id: abs(int(e.id) - value) for e in pool}
-        # Only neighbours worth a look: 20503 -> 20502, 0x412 -> 0x411; 99999 -> nothing.
-        close = sorted((e for e in pool if dist[e.id] <= NEAR), key=lambda e: dist[e.id])
-        return [(e, 30.0 - i) for i, e in enumerate(close[:3])]
+    def _likeliest(self, events: list[Entry]) -> Entry:
+        """Of the sources sharing a bare ID, the one the rest of the query points at;
+        without a hint, the first loaded (the connector's own)."""
+        if len(events) == 1:
+            return events[0]
+        words = set(fold(self.text).split()) - _GENERIC_WORDS
+        return max(events, key=lambda e: (len(words & _source_words(e)), -events.index(e)))
 
 
-FAIL, SUCCESS, NEUTRAL = "fail", "success", "neutral"
-_OUTCOME_WEIGHT = {
-    FAIL: {"failure": 1.0, "retry": 0.85, "warning": 0.8, "success": 0.45, "info": 0.6},
-    SUCCESS: {"success": 1.0, "info": 0.8, "warning": 0.6, "retry": 0.6, "failure": 0.5},
-    NEUTRAL: {"failure": 1.0, "warning": 0.95, "retry": 0.9, "success": 0.85, "info": 0.85},
-}
+_GENERIC_WORDS = set("event id error microsoft windows log the a of for".split())
 
 
-def _runs(concepts: list[str]) -> list[tuple[str, ...]]:
-    """Every contiguous run of 2-8 concepts of the question."""
-    n = len(concepts)
-    return [tuple(concepts[i:j]) for i in range(n) for j in range(i + 2, min(n, i + 8) + 1)]
+def _source_words(entry: Entry) -> set[str]:
+    texts = [entry.provider or "", entry.name, *entry.aliases, *entry.patterns]
+    return {w for t in texts for w in fold(t).split()} - _GENERIC_WORDS
 
 
-_NOT = "not"
-# Folded words (fold() splits "won't" into "won" "t"; "can't" is expanded first).
-_NEGATION_WORDS = set(
-    "not never cannot cant wont won doesnt doesn dont don didnt didn isnt isn "
-    "wasnt wasn couldnt couldn unable impossible ne pas jamais".split()
-)
+def _pair_generations(matches: list[Match], index: Index, by_id: set[str]) -> list[Match]:
+    """Answer a failure both connector generations log once, with both IDs.
 
-
-def _polarity(concepts: list[str], negated: bool = False) -> str:
-    if negated:  # "won't start", "ne démarre pas": a failure, whatever the verb
-        return FAIL
-    has_fail = any(c in _FAIL_CONCEPTS for c in concepts)
-    has_success = any(c in _SUCCESS_CONCEPTS for c in concepts)
-    if has_fail and not has_success:
-        return FAIL
-    if has_success and not has_fail:
-        return SUCCESS
-    return NEUTRAL
-
-
-_FAIL_CONCEPTS = {stem(w) for w in "fail failure failed error echec echoue erreur denied".split()}
-_SUCCESS_CONCEPTS = {stem(w) for w in "success successful succeeded reussi reussite".split()}
-_POLARITY_CONCEPTS = _FAIL_CONCEPTS | _SUCCESS_CONCEPTS
-
-
-def _named_ids(query: str) -> list[str]:
-    """Event IDs and codes the query names, in order."""
-    ids = list(find_codes(query, typed=True))  # what a person types: 80070005 too
-    short = len(query.split()) <= 3 and not ids
-    for m in _EVENT_ID.finditer(query):
-        digits = m.group(1)
-        named = m.group(0) != digits  # "event 20502", "ID: 20502"
-        # A bare number in a sentence ("2 devices") or beside a code in a pasted
-        # error line ("0x800706BA (WIN32: 1722 ...)") is not an event ID.
-        if named or short or (len(digits) >= 4 and not ids):
-            ident = str(int(digits))
-            if ident not in ids:
-                ids.append(ident)
-    return ids
-
-
-_INDEXES: dict[int, tuple[Catalogue, _Index]] = {}
-
-
-def _index(catalogue: Catalogue) -> _Index:
-    # Keyed by identity: hashing a frozen catalogue would walk every entry per query.
-    cached = _INDEXES.get(id(catalogue))
-    if cached is None or cached[0] is not catalogue:
-        cached = _INDEXES[id(catalogue)] = (catalogue, _Index(catalogue))
-    return cached[1]
+    Only for answers the query did not pin to one generation by its ID: the
+    counterpart is the other generation's event with the same operation and
+    outcome, when there is exactly one (bot.text_index.Index.counterpart).
+    """
+    out: list[Match] = []
+    merged: set[str] = set()
+    for m in matches:
+        if m.entry.key in merged:
+            continue
+        other = index.counterpart(m.entry)
+        if other is not None and m.entry.key not in by_id:
+            merged.add(other.key)
+            m = Match(m.entry, m.score, m.exact, m.shared, other)
+        out.append(m)
+    return out

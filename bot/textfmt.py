@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.knowledge import Entry
-from bot.search import Answer
+from bot.search import Answer, Match, generation_ids
 
 WIDTH = 88
 
@@ -23,18 +23,28 @@ _LABELS = {
     "en": {"cause": "Likely causes", "fix": "What to do", "related": "Related",
            "doc": "Docs", "also": "Other matches", "nearest": "Nearest known", "inferred": "(our inference)",
            "unknown": "{id} is not in the catalogue of Intune connector events and codes.",
-           "nothing": "No event or code matches that.",
-           "kinds": {"event": "Event", "code": "Diagnostic code", "hresult": "HRESULT"}},
+           "nothing": "The catalogue has nothing on that: no event, code or known symptom matches.",
+           "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
+           "generations": "legacy connector {legacy} · current connector {current}",
+           "shared": "Also event {id} from: {others}",
+           "kinds": {"event": "Event", "code": "Diagnostic code", "hresult": "HRESULT",
+                     "http": "IIS answer", "symptom": "Symptom"}},
     "fr": {"cause": "Causes probables", "fix": "Que faire", "related": "Voir aussi",
            "doc": "Documentation", "also": "Autres résultats", "nearest": "Les plus proches", "inferred": "(notre déduction)",
            "unknown": "{id} n'est pas dans le catalogue des événements et codes du connecteur.",
-           "nothing": "Aucun événement ni code ne correspond.",
-           "kinds": {"event": "Événement", "code": "Code de diagnostic", "hresult": "HRESULT"}},
+           "nothing": "Le catalogue n'a rien à ce sujet : aucun événement, code ni symptôme connu ne correspond.",
+           "closest": "Résultat le plus proche (pas exact) :", "did_you_mean": "Vouliez-vous dire {id} ?",
+           "generations": "ancien connecteur {legacy} · connecteur actuel {current}",
+           "shared": "Aussi l'événement {id} de : {others}",
+           "kinds": {"event": "Événement", "code": "Code de diagnostic", "hresult": "HRESULT",
+                     "http": "Réponse IIS", "symptom": "Symptôme"}},
 }  # fmt: skip
 
 
 def title(entry: Entry, lang: str = "en") -> str:
-    kind = _LABELS[lang]["kinds"][entry.kind]
+    kind = _LABELS.get(lang, _LABELS["en"])["kinds"][entry.kind]
+    if entry.kind == "symptom":  # its slug is for the catalogue, not for people
+        return f"{kind}: {entry.name}"
     return f"{kind} {entry.id} {entry.name}"
 
 
@@ -53,16 +63,23 @@ def format_answer(answer: Answer, lang: str = "en") -> str:
     if answer.unknown_id and not best.exact:
         others = answer.matches  # nothing is "the" answer; list the nearest ones
     else:
-        lines.append(format_entry(best.entry, lang))
+        if answer.did_you_mean:
+            lines.append(labels["did_you_mean"].format(id=answer.did_you_mean))
+        elif not best.exact:
+            lines.append(labels["closest"])
+        lines.append(format_entry(best.entry, lang, match=best))
     if others:
         lines += ["", (labels["nearest"] if answer.unknown_id else labels["also"]) + ":"]
         lines += [f"  {title(m.entry, lang)}" for m in others]
     return "\n".join(lines)
 
 
-def format_entry(entry: Entry, lang: str = "en") -> str:
+def format_entry(entry: Entry, lang: str = "en", match: Match | None = None) -> str:
     labels = _LABELS.get(lang, _LABELS["en"])
-    out = [title(entry, lang), _wrap(entry.description.get(lang))]
+    out = [title(entry, lang)]
+    if match is not None and (ids := generation_ids(match)):
+        out.append(labels["generations"].format(legacy=ids[0], current=ids[1]))
+    out.append(_wrap(entry.description.get(lang)))
     if entry.note:
         out.append(_wrap("Note: " + entry.note.get(lang)))
     for key, advice in (("cause", entry.causes), ("fix", entry.fixes)):
@@ -75,7 +92,11 @@ def format_entry(entry: Entry, lang: str = "en") -> str:
         out.append(f"{labels['related']}: {', '.join(entry.related)}")
     if entry.doc:
         out.append(f"{labels['doc']}: {entry.doc}")
+    if match is not None and match.shared:
+        others = ", ".join(f"{e.provider} ({e.name})" for e in match.shared)
+        out.append(labels["shared"].format(id=entry.id, others=others))
     return "\n".join(out)
+
 
 
 def _wrap(text: str, bullet: str = "") -> str:

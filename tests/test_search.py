@@ -73,10 +73,13 @@ def test_answer_json_follows_the_contract():
     data = answer_to_json(lookup("0x410"))
     assert data["query"] == "0x410"
     first = data["matches"][0]
-    assert set(first) == {"type", "id", "name", "score", "exact"}
-    assert first == {
+    # DESIGN.md's five fields, then the additive ones of issue 10 (source-keyed entries).
+    assert {k: first[k] for k in ("type", "id", "name", "score", "exact")} == {
         "type": "code", "id": "0x00000410", "name": "CRPSCEPDeserialize_Failed",
         "score": 100.0, "exact": True,
+    }  # fmt: skip
+    assert {k: first[k] for k in ("kind", "key", "hop", "source")} == {
+        "kind": "code", "key": "0x00000410", "hop": "connector", "source": None,
     }  # fmt: skip
     event = answer_to_json(lookup("20502"))["matches"][0]
     assert (event["type"], event["id"], event["exact"]) == ("event", "20502", True)

@@ -38,7 +38,7 @@ def test_french_dm_is_answered_in_french(slack, fake_slack):
     shown = texts([post])
     assert any(
         word in shown
-        for word in ("Cause probable", "Que faire", "Autres résultats", "Rien ne correspond")
+        for word in ("Cause probable", "Que faire", "Autres résultats", "Le catalogue n'a rien")
     )
 
 

@@ -116,7 +116,7 @@ def test_answer_for_20502_is_valid_block_kit_with_a_share_button():
 def test_answer_for_nonsense_says_nothing_matches():
     msg = render.answer(lookup("zzqxv wobble"))
     valid(msg)
-    assert "No event or code matches" in msg["text"]
+    assert "The catalogue has nothing on" in msg["text"]
 
 
 @given(st.text(max_size=300))

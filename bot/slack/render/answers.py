@@ -5,23 +5,34 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.knowledge import Advice, Entry
-from bot.search import Answer, Match
+from bot.search import Answer, Match, generation_ids
 from bot.slack.render.actions import share_button
 from bot.slack.render.blocks import Message, code, context, escape, list_section, message, section
 from bot.slack.render.blocks import url as _url
 
-KINDS = {"event": "Event", "code": "Diagnostic code", "hresult": "HRESULT"}
-KINDS_FR = {"event": "Événement", "code": "Code de diagnostic", "hresult": "HRESULT"}
+KINDS = {"event": "Event", "code": "Diagnostic code", "hresult": "HRESULT", "http": "IIS answer",
+         "symptom": "Symptom"}  # fmt: skip
+KINDS_FR = {"event": "Événement", "code": "Code de diagnostic", "hresult": "HRESULT",
+            "http": "Réponse IIS", "symptom": "Symptôme"}  # fmt: skip
 LABELS = {
     "en": {"cause": "Likely cause", "fix": "What to do", "related": "Related",
            "doc": "Documentation", "also": "Other matches", "inferred": "_(our inference)_",
            "unknown": "{id} is not in the catalogue of Intune connector events and codes.",
-           "nearest": "Nearest entries", "nothing": "No event or code matches “{q}”.",
+           "nearest": "Nearest entries",
+           "nothing": "The catalogue has nothing on “{q}”: no event, code or known symptom matches.",
+           "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
+           "generations": "legacy connector {legacy} · current connector {current}",
+           "shared": "Also event {id} from: {others}",
            "share": "Share in channel"},
     "fr": {"cause": "Cause probable", "fix": "Que faire", "related": "Voir aussi",
            "doc": "Documentation", "also": "Autres résultats", "inferred": "_(notre déduction)_",
            "unknown": "{id} n'est pas dans le catalogue des événements et codes du connecteur.",
-           "nearest": "Entrées les plus proches", "nothing": "Rien ne correspond à « {q} ».",
+           "nearest": "Entrées les plus proches",
+           "nothing": "Le catalogue n'a rien sur « {q} » : aucun événement, code ni symptôme connu.",
+           "closest": "Résultat le plus proche (pas exact) :",
+           "did_you_mean": "Vouliez-vous dire {id} ?",
+           "generations": "ancien connecteur {legacy} · connecteur actuel {current}",
+           "shared": "Aussi l'événement {id} de : {others}",
            "share": "Partager dans le canal"},
 }  # fmt: skip
 
@@ -38,6 +49,8 @@ or in a DM: I answer in its thread with a failure summary.
 
 def title(entry: Entry, lang: str = "en") -> str:
     kinds = KINDS_FR if lang == "fr" else KINDS
+    if entry.kind == "symptom":  # its slug is for the catalogue, not for people
+        return f"{kinds['symptom']}: {escape(entry.name)}"
     return f"{kinds.get(entry.kind, entry.kind)} {entry.id} {escape(entry.name)}"
 
 
@@ -65,9 +78,13 @@ def answer(answer: Answer, lang: str = "en", *, share: bool = True) -> Message:
         others, fallback = list(answer.matches), " ".join(lead)
         also = labels["nearest"]
     else:
+        if answer.did_you_mean:
+            lead.append(labels["did_you_mean"].format(id=code(answer.did_you_mean)))
+        elif not best.exact:
+            lead.append(f"*{labels['closest']}*")
         if lead:
             blocks.append(section("\n".join(lead)))
-        blocks += entry_blocks(best.entry, lang, labels)
+        blocks += entry_blocks(best.entry, lang, labels, best)
         fallback = f"{title(best.entry, lang)}: {escape(best.entry.description.get(lang))}"
         also = labels["also"]
     if others:
@@ -91,8 +108,13 @@ def answers(found: Sequence[Answer], query: str, lang: str = "en", *, share: boo
     return message(" · ".join(fallbacks), blocks, tail=tail)
 
 
-def entry_blocks(entry: Entry, lang: str, labels: Mapping[str, str]) -> list[dict]:
-    head = f"*{title(entry, lang)}*\n{escape(entry.description.get(lang))}"
+def entry_blocks(
+    entry: Entry, lang: str, labels: Mapping[str, str], match: Match | None = None
+) -> list[dict]:
+    head = f"*{title(entry, lang)}*"
+    if match is not None and (ids := generation_ids(match)):
+        head += "\n" + labels["generations"].format(legacy=ids[0], current=ids[1])
+    head += f"\n{escape(entry.description.get(lang))}"
     if entry.note:
         head += f"\n_{escape(entry.note.get(lang))}_"
     blocks = [section(head)]
@@ -107,6 +129,9 @@ def entry_blocks(entry: Entry, lang: str, labels: Mapping[str, str]) -> list[dic
         tail.append(f"{labels['related']}: " + ", ".join(code(r) for r in entry.related))
     if entry.doc:
         tail.append(f"<{_url(entry.doc)}|{labels['doc']}>")
+    if match is not None and match.shared:
+        others = ", ".join(escape(f"{e.provider} ({e.name})") for e in match.shared)
+        tail.append(labels["shared"].format(id=entry.id, others=others))
     if tail:
         blocks.append(context(" · ".join(tail)))
     return blocks

@@ -1,0 +1,190 @@
+"""Honest answers (issue 10 items 6-7): exact vs closest, what the catalogue lacks,
+loosely typed codes, both connector generations, the most specific part of a
+pasted line, numbers that are not codes, and IDs several sources share.
+
+The engine rules are checked against small catalogues written here, so they do
+not depend on (or tune) the shipped data; a few checks use the shipped catalogue
+for the connector's own documented IDs.
+"""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.knowledge import load_catalogue
+from bot.query import read
+from bot.search import answer_to_json, lookup
+from bot.textfmt import format_answer
+from tests.test_knowledge import entry_toml, write
+
+URL = "https://learn.microsoft.com/troubleshoot/mem/intune/certificates/troubleshoot-scep-certificate-device-to-ndes"
+
+
+def entries(**overrides) -> dict:
+    return {"doc": URL, **overrides}
+
+
+CONNECTOR_1000 = entries(
+    id="1000", provider="Microsoft-Intune-CertificateConnectors", generation="current",
+    name="PkcsRequestSuccess", outcome="success", operation="pkcs_request",
+    log="Microsoft-Intune-CertificateConnectors/Admin",
+)  # fmt: skip
+APP_ERROR_1000 = entries(
+    id="1000", provider="Application Error", generation=None, hop="iis", log="Application",
+    name="w3wp.exe application pool crash", operation="web",
+    patterns=["Faulting application name: w3wp.exe"],
+)  # fmt: skip
+NDES_31 = entries(
+    id="31", provider="Microsoft-Windows-NetworkDeviceEnrollmentService", generation="windows",
+    name="EVENT_MSCEP_FAIL_SUBMIT", operation="ndes", log="Application",
+    description={"en": "The Network Device Enrollment Service cannot submit the certificate "
+                       "request (%1). %2", "fr": "NDES ne peut pas soumettre la demande."},
+)  # fmt: skip
+E_FAIL = entries(
+    kind="hresult", id="0x80004005", name="E_FAIL", generation=None, provider=None,
+    log="Application", operation="general", description={"en": "Unspecified error", "fr": "Erreur"},
+)  # fmt: skip
+KEY_LENGTH = entries(
+    kind="hresult", id="0x80094811", name="CERTSRV_E_KEY_LENGTH", generation=None, provider=None,
+    log="Application", operation="ca", hop="ca",
+    description={"en": "The public key does not meet the minimum size required by the "
+                       "specified certificate template.", "fr": "La clé publique est trop courte."},
+)  # fmt: skip
+WINHTTP = entries(
+    kind="hresult", id="0x80072F8F", name="ERROR_WINHTTP_SECURE_FAILURE", generation=None,
+    provider=None, log="NDESPlugin.log", operation="ndes", hop="ndes",
+    description={"en": "A security error occurred", "fr": "Une erreur de sécurité"},
+)  # fmt: skip
+HTTP_500 = entries(
+    kind="http", id="500.0", provider=None, generation=None, name="Internal server error",
+    log="u_ex*.log", operation="web", urls=["/certsrv/mscep/mscep.dll"],
+)  # fmt: skip
+HTTP_500_1346 = {**HTTP_500, "name": "IIS_IUSRS cannot impersonate", "win32": 1346}
+PENDING = entries(
+    kind="symptom", id="taken-under-submission", provider=None, generation=None, hop="ca",
+    name="Request pending at the CA", log="CA console", operation="ca",
+    patterns=["Taken Under Submission"],
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("chain")
+    tables = [CONNECTOR_1000, APP_ERROR_1000, NDES_31, E_FAIL, KEY_LENGTH, WINHTTP, HTTP_500,
+              HTTP_500_1346, PENDING]  # fmt: skip
+    return load_catalogue(write(folder, "chain.toml", *(entry_toml(**t) for t in tables)))
+
+
+def keys(answer) -> list[str]:
+    return [m.entry.key for m in answer.matches]
+
+
+def test_a_reason_text_wins_over_the_generic_code_and_the_event_that_carries_it(chain):
+    line = (
+        "The Network Device Enrollment Service cannot submit the certificate request (The "
+        "public key does not meet the minimum size required by the specified certificate "
+        "template.). 0x80004005"
+    )
+    answer = lookup(line, catalogue=chain)
+    assert keys(answer)[0] == "0x80094811" and answer.best.exact
+    assert keys(answer).index("0x80004005") > keys(answer).index(
+        "Microsoft-Windows-NetworkDeviceEnrollmentService:31"
+    )
+
+
+def test_a_bare_shared_id_is_the_connector_event_naming_the_other_source(chain):
+    answer = lookup("event 1000", catalogue=chain)
+    assert answer.best.entry.name == "PkcsRequestSuccess"
+    assert [e.key for e in answer.best.shared] == ["Application Error:1000"]
+    assert "Also event 1000 from: Application Error" in format_answer(answer)
+
+
+def test_application_error_1000_with_w3wp_is_the_app_pool_crash(chain):
+    answer = lookup("Application Error 1000 w3wp.exe", catalogue=chain)
+    assert answer.best.entry.key == "Application Error:1000"
+    assert [e.name for e in answer.best.shared] == ["PkcsRequestSuccess"]
+
+
+def test_a_curated_pattern_is_an_exact_answer(chain):
+    answer = lookup("IssuePfx - The submission is pending: Taken Under Submission", catalogue=chain)
+    assert answer.best.entry.key == "symptom:taken-under-submission" and answer.best.exact
+    assert answer_to_json(answer)["matches"][0]["type"] == "symptom"
+    assert format_answer(answer).startswith("Symptom: Request pending at the CA")
+
+
+def test_win32_error_numbers_are_their_hresult(chain):
+    answer = lookup("NDESPlugin.log Error 12175", catalogue=chain)
+    assert answer.best.entry.id == "0x80072F8F" and answer.best.exact
+    assert answer.unknown_id is None  # 12175 is not also an unknown event
+
+
+def test_an_iis_line_is_read_by_status_substatus_and_win32_not_by_port_or_time(chain):
+    line = (
+        "2017-08-08 20:22:16 10.0.0.1 GET /certsrv/mscep/mscep.dll "
+        "operation=GetCACert&message=SCEP%20Authority 443 - 10.5.14.22 "
+        "profiled/1.0+CFNetwork/811.5.4+Darwin/16.6.0 - 500 0 1346 31"
+    )
+    answer = lookup(line, catalogue=chain)
+    assert answer.best.entry.key == "IIS:500.0:1346" and answer.best.exact
+    assert answer.unknown_id is None
+    assert lookup("HTTP Error 500", catalogue=chain).best.entry.key == "IIS:500.0"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RequestId: 81234567",
+        "Device ID: 8e2f0752-1842-1add-c6d1-e2668cad0c7e",
+        "CA cert thumbprint 'E8F9B56569F05F3A0CC343731EA7B45EF013F94E'",
+        "ndes.contoso.com:8443",
+        "connect to port 4431 failed",
+        "time-taken 81234567",
+        "10.5.14.22 and fe80::f53d:89b8:c3e8:5fec%13 at 16:13:11",
+        "Product Version: 6.1711.4.0",
+    ],
+)
+def test_ids_ports_times_and_thumbprints_are_never_codes(text):
+    reading = read(text)
+    assert (reading.codes, reading.win32, reading.http, reading.events) == ([], [], [], [])
+
+
+@pytest.mark.parametrize("typed", ["410", "0410", "00000410", "x410", "0x 410"])
+def test_a_loosely_typed_diagnostic_code_gets_did_you_mean(typed):
+    answer = lookup(typed)
+    assert answer.did_you_mean == "0x00000410"
+    assert answer.best.entry.id == "0x00000410" and not answer.best.exact
+    assert format_answer(answer).startswith("Did you mean 0x00000410?")
+    assert answer_to_json(answer)["did_you_mean"] == "0x00000410"
+
+
+def test_a_failure_of_both_generations_is_answered_once_with_both_ids():
+    answer = lookup("why did PKCS issuance fail")
+    ids = [m.entry.id for m in answer.matches]
+    assert {"20102", "1052"} & {ids[0]}
+    assert not {"20102", "1052"} <= set(ids)  # once, not twice
+    assert "legacy connector 20102 · current connector 1052" in format_answer(answer)
+    named = lookup("20102")  # an ID names one generation: no pairing
+    assert named.best.counterpart is None
+
+
+def test_closest_matches_say_so_and_exact_ones_do_not():
+    assert format_answer(lookup("crpverfymetric faliure")).startswith("Closest match (not exact):")
+    assert not format_answer(lookup("CRPVerifyMetric_Failure")).startswith("Closest")
+
+
+def test_what_the_catalogue_lacks_is_said_not_answered_by_a_neighbour():
+    answer = lookup("how do I rotate the BitLocker recovery key of a laptop")
+    assert answer.matches == () and not answer.answered
+    assert "The catalogue has nothing on that" in format_answer(answer)
+
+
+def test_cli_lookup_detects_french_and_exits_1_when_nothing_matches():
+    runner = CliRunner()
+    fr = runner.invoke(cli, ["lookup", "pourquoi", "l'émission", "PKCS", "a", "échoué"])
+    assert fr.exit_code == 0 and "Que faire" in fr.output
+    nothing = runner.invoke(cli, ["lookup", "zzqxv", "wobble", "--json"])
+    assert nothing.exit_code == 1 and json.loads(nothing.output)["matches"] == []
+    help_text = " ".join(runner.invoke(cli, ["lookup", "--help"]).output.split())
+    assert "--lang" in help_text and "French question in French" in help_text
