@@ -181,6 +181,11 @@ class Index:
         return sorted(words)
 
     @cached_property
+    def _foreign_weight(self) -> float:
+        """What an unknown word weighs: half the rarest known word's full weight."""
+        return 0.5 * 3.0 * max(self.idf.values(), default=1.0)
+
+    @cached_property
     def avg_len(self) -> float:
         return sum(sum(d.values()) for d in self.docs) / max(len(self.docs), 1)
 
@@ -328,9 +333,14 @@ class Index:
         return owners
 
     def free_text(self, query: str) -> list[tuple[Entry, float]]:
-        concepts = [c for c in self.concepts(query, correct_typos=True) if c in self.idf]
+        everything = self.concepts(query, correct_typos=True)
+        concepts = [c for c in everything if c in self.idf]
         if not concepts:
             return []
+        # A word the catalogue has never seen ("BitLocker") is part of the
+        # question too: it lowers every entry's coverage, so a question about
+        # something else does not ride on its one shared word ("key").
+        foreign = len({c for c in everything if c not in self.idf and not c.isdigit()})
         negated = any(w in _NEGATION_WORDS for w in fold(query).split())
         polarity = _polarity(concepts, negated=negated)
         # Outcome words weigh the ranking below; as plain words they would make
@@ -338,7 +348,7 @@ class Index:
         scored = set(c for c in concepts if c not in _POLARITY_CONCEPTS)
         if not scored:
             return []  # "errors" alone says nothing about which one
-        possible = sum(self.idf[c] * 3.0 for c in scored)
+        possible = sum(self.idf[c] * 3.0 for c in scored) + foreign * self._foreign_weight
         scores: dict[int, float] = {}
         for c in scored:
             for i, contribution in self.postings.get(c, ()):
