@@ -26,6 +26,18 @@ from rapidfuzz import fuzz, process
 from bot.codes import find_codes
 from bot.knowledge import Catalogue, Entry
 from bot.normalize import fold, split_name, squash
+from bot.words import (
+    NEGATION_WORDS,
+    NOT,
+    OUTCOME_WEIGHT,
+    POLARITY_CONCEPTS,
+    STOPWORDS,
+    fragments,
+    in_order,
+    polarity,
+    runs,
+    stem,
+)
 
 EXACT = 100.0
 FUZZY_NAME_CUTOFF = 82.0  # rapidfuzz ratio on squashed names; below this a name is not "meant"
@@ -36,31 +48,6 @@ PHRASE_BONUS = 0.5  # weight of the longest run of question words found in an en
 IMPLICIT_PATTERN_WORDS = 5  # an official text this long, found whole in a query, names its entry
 
 _IDENTIFIER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9_]+|[a-z][A-Z][A-Za-z0-9_]*)\b")
-
-_SUFFIXES = ("ances", "ance", "ations", "ation", "ements", "ement", "ures", "ure",
-             "ings", "ing", "ees", "ee", "ed", "es", "s", "e")  # fmt: skip
-
-
-def stem(word: str) -> str:
-    """A deliberately crude English/French stemmer: fail/failed/failure -> fail."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-STOPWORDS = set(
-    """a an the is are was were be been do does did why what how when where which who
-    my our your its it this that these those to of in on for from with by at as or and
-    no can could would should will i we you they me us there here
-    le la les un une des du de d l est sont pourquoi quoi quel quelle quels comment
-    quand ou et en sur pour par avec dans au aux ce cet cette ces mon ma mes notre
-    nos votre vos il elle ils elles on nous vous je j qu que qui n s t y
-    please help""".split()
-)
-
-
-# --- the index ----------------------------------------------------------------
 
 
 class Index:
@@ -111,11 +98,11 @@ class Index:
 
     def concepts(self, text: str, correct_typos: bool = False) -> list[str]:
         concept = self.concept
-        stems = [_NOT if w in _NEGATION_WORDS else stem(w)
+        stems = [NOT if w in NEGATION_WORDS else stem(w)
                  for w in fold(text).split() if w not in STOPWORDS]  # fmt: skip
         # "ne ... pas" and "won't" are one negation, not two
         stems = [
-            w for i, w in enumerate(stems) if not (w == _NOT and _NOT in stems[max(0, i - 2) : i])
+            w for i, w in enumerate(stems) if not (w == NOT and NOT in stems[max(0, i - 2) : i])
         ]
         out: list[str] = []
         i = 0
@@ -260,12 +247,12 @@ class Index:
         for entry in self.entries:
             seen: set[tuple[str, ...]] = set()
             for text in entry.patterns:
-                seen.add(key := _fragments(text))
+                seen.add(key := fragments(text))
                 out.append((key, entry, True))
             official = [entry.description.en, *entry.other_wordings]
             official += [re.split(r"(?<=[.!?])\s", entry.description.en, maxsplit=1)[0]]
             for text in official:
-                key = _fragments(text)
+                key = fragments(text)
                 words = sum(len(f.split()) for f in key)
                 if key and key not in seen and words >= IMPLICIT_PATTERN_WORDS:
                     seen.add(key)
@@ -277,7 +264,7 @@ class Index:
         folded = f" {fold(query)} "
         best: dict[str, tuple[Entry, int, bool]] = {}
         for key, entry, curated in self.patterns:
-            if _in_order(folded, key):
+            if in_order(folded, key):
                 size = sum(len(f.split()) for f in key)
                 old = best.get(entry.key)
                 if old is None or (curated, size) > (old[2], old[1]):
@@ -327,8 +314,8 @@ class Index:
     @cached_property
     def run_owners(self) -> dict[tuple[str, ...], list[int]]:
         owners: dict[tuple[str, ...], list[int]] = {}
-        for i, runs in enumerate(self.phrases):
-            for run in runs:
+        for i, entry_runs in enumerate(self.phrases):
+            for run in entry_runs:
                 owners.setdefault(run, []).append(i)
         return owners
 
@@ -341,11 +328,11 @@ class Index:
         # question too: it lowers every entry's coverage, so a question about
         # something else does not ride on its one shared word ("key").
         foreign = len({c for c in everything if c not in self.idf and not c.isdigit()})
-        negated = any(w in _NEGATION_WORDS for w in fold(query).split())
-        polarity = _polarity(concepts, negated=negated)
+        negated = any(w in NEGATION_WORDS for w in fold(query).split())
+        leaning = polarity(concepts, negated=negated)
         # Outcome words weigh the ranking below; as plain words they would make
         # the generic "Success" code the answer to every "did X succeed".
-        scored = set(c for c in concepts if c not in _POLARITY_CONCEPTS)
+        scored = set(c for c in concepts if c not in POLARITY_CONCEPTS)
         if not scored:
             return []  # "errors" alone says nothing about which one
         possible = sum(self.idf[c] * 3.0 for c in scored) + foreign * self._foreign_weight
@@ -356,11 +343,11 @@ class Index:
         # Words in the entry's own order ("RPC server is unavailable") say more
         # than the same words scattered: credit the longest shared run.
         longest: dict[int, int] = {}
-        for run in _runs(concepts):
+        for run in runs(concepts):
             for i in self.run_owners.get(run, ()):
                 if len(run) > longest.get(i, 0):
                     longest[i] = len(run)
-        weights = _OUTCOME_WEIGHT[polarity]
+        weights = OUTCOME_WEIGHT[leaning]
         results = []
         for i, score in scores.items():
             entry = self.entries[i]
@@ -383,63 +370,6 @@ class Index:
         # Only neighbours worth a look: 20503 -> 20502, 0x412 -> 0x411; 99999 -> nothing.
         close = sorted((e for e in pool if dist[e.id] <= NEAR), key=lambda e: dist[e.id])
         return [(e, 30.0 - i) for i, e in enumerate(close[:3])]
-
-
-FAIL, SUCCESS, NEUTRAL = "fail", "success", "neutral"
-_OUTCOME_WEIGHT = {
-    FAIL: {"failure": 1.0, "retry": 0.85, "warning": 0.8, "success": 0.45, "info": 0.6},
-    SUCCESS: {"success": 1.0, "info": 0.8, "warning": 0.6, "retry": 0.6, "failure": 0.5},
-    NEUTRAL: {"failure": 1.0, "warning": 0.95, "retry": 0.9, "success": 0.85, "info": 0.85},
-}
-
-
-def _runs(concepts: list[str]) -> list[tuple[str, ...]]:
-    """Every contiguous run of 2-8 concepts of the question."""
-    n = len(concepts)
-    return [tuple(concepts[i:j]) for i in range(n) for j in range(i + 2, min(n, i + 8) + 1)]
-
-
-_NOT = "not"
-# Folded words (fold() splits "won't" into "won" "t"; "can't" is expanded first).
-_NEGATION_WORDS = set(
-    "not never cannot cant wont won doesnt doesn dont don didnt didn isnt isn "
-    "wasnt wasn couldnt couldn unable impossible ne pas jamais".split()
-)
-
-
-def _polarity(concepts: list[str], negated: bool = False) -> str:
-    if negated:  # "won't start", "ne démarre pas": a failure, whatever the verb
-        return FAIL
-    has_fail = any(c in _FAIL_CONCEPTS for c in concepts)
-    has_success = any(c in _SUCCESS_CONCEPTS for c in concepts)
-    if has_fail and not has_success:
-        return FAIL
-    if has_success and not has_fail:
-        return SUCCESS
-    return NEUTRAL
-
-
-_FAIL_CONCEPTS = {stem(w) for w in "fail failure failed error echec echoue erreur denied".split()}
-_SUCCESS_CONCEPTS = {stem(w) for w in "success successful succeeded reussi reussite".split()}
-_POLARITY_CONCEPTS = _FAIL_CONCEPTS | _SUCCESS_CONCEPTS
-
-_INSERT = re.compile(r"%\d+!?[\w.]*!?|<[^<>]{1,40}>|\{\d+\}")  # %1, %2!s!, <server>, {0}
-
-
-def _fragments(text: str) -> tuple[str, ...]:
-    """A message text as its folded fixed parts, split at the inserts a log fills in."""
-    return tuple(f for f in (fold(part) for part in _INSERT.split(text)) if f)
-
-
-def _in_order(folded: str, fragments: tuple[str, ...]) -> bool:
-    """Are `fragments` in `folded` (padded with spaces), in order, on word boundaries?"""
-    at = 0
-    for fragment in fragments:
-        found = folded.find(f" {fragment} ", at)
-        if found < 0:
-            return False
-        at = found + len(fragment) + 1
-    return True
 
 
 _INDEXES: dict[int, tuple[Catalogue, Index]] = {}

@@ -1,0 +1,97 @@
+"""Words of a question and of the catalogue's texts, as the lookup compares them.
+
+- `stem`: a deliberately crude English/French stemmer (fail/failed/failure -> fail);
+- `STOPWORDS`: words that say nothing about which entry is meant;
+- negation and outcome words: "won't start", "why did X fail" weigh the
+  ranking towards failures instead of counting as plain words;
+- message templates: an official text with inserts (%1, <server>, {0}) as
+  its fixed fragments, found in order inside a pasted line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.normalize import fold
+
+_SUFFIXES = ("ances", "ance", "ations", "ation", "ements", "ement", "ures", "ure",
+             "ings", "ing", "ees", "ee", "ed", "es", "s", "e")  # fmt: skip
+
+
+def stem(word: str) -> str:
+    """A deliberately crude English/French stemmer: fail/failed/failure -> fail."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+STOPWORDS = set(
+    """a an the is are was were be been do does did why what how when where which who
+    my our your its it this that these those to of in on for from with by at as or and
+    no can could would should will i we you they me us there here
+    le la les un une des du de d l est sont pourquoi quoi quel quelle quels comment
+    quand ou et en sur pour par avec dans au aux ce cet cette ces mon ma mes notre
+    nos votre vos il elle ils elles on nous vous je j qu que qui n s t y
+    please help""".split()
+)
+
+
+# --- the index ----------------------------------------------------------------
+
+
+FAIL, SUCCESS, NEUTRAL = "fail", "success", "neutral"
+OUTCOME_WEIGHT = {
+    FAIL: {"failure": 1.0, "retry": 0.85, "warning": 0.8, "success": 0.45, "info": 0.6},
+    SUCCESS: {"success": 1.0, "info": 0.8, "warning": 0.6, "retry": 0.6, "failure": 0.5},
+    NEUTRAL: {"failure": 1.0, "warning": 0.95, "retry": 0.9, "success": 0.85, "info": 0.85},
+}
+
+
+def runs(concepts: list[str]) -> list[tuple[str, ...]]:
+    """Every contiguous run of 2-8 concepts of the question."""
+    n = len(concepts)
+    return [tuple(concepts[i:j]) for i in range(n) for j in range(i + 2, min(n, i + 8) + 1)]
+
+
+NOT = "not"
+# Folded words (fold() splits "won't" into "won" "t"; "can't" is expanded first).
+NEGATION_WORDS = set(
+    "not never cannot cant wont won doesnt doesn dont don didnt didn isnt isn "
+    "wasnt wasn couldnt couldn unable impossible ne pas jamais".split()
+)
+
+
+def polarity(concepts: list[str], negated: bool = False) -> str:
+    if negated:  # "won't start", "ne démarre pas": a failure, whatever the verb
+        return FAIL
+    has_fail = any(c in _FAIL_CONCEPTS for c in concepts)
+    has_success = any(c in _SUCCESS_CONCEPTS for c in concepts)
+    if has_fail and not has_success:
+        return FAIL
+    if has_success and not has_fail:
+        return SUCCESS
+    return NEUTRAL
+
+
+_FAIL_CONCEPTS = {stem(w) for w in "fail failure failed error echec echoue erreur denied".split()}
+_SUCCESS_CONCEPTS = {stem(w) for w in "success successful succeeded reussi reussite".split()}
+POLARITY_CONCEPTS = _FAIL_CONCEPTS | _SUCCESS_CONCEPTS
+
+_INSERT = re.compile(r"%\d+!?[\w.]*!?|<[^<>]{1,40}>|\{\d+\}")  # %1, %2!s!, <server>, {0}
+
+
+def fragments(text: str) -> tuple[str, ...]:
+    """A message text as its folded fixed parts, split at the inserts a log fills in."""
+    return tuple(f for f in (fold(part) for part in _INSERT.split(text)) if f)
+
+
+def in_order(folded: str, fragments: tuple[str, ...]) -> bool:
+    """Are `fragments` in `folded` (padded with spaces), in order, on word boundaries?"""
+    at = 0
+    for fragment in fragments:
+        found = folded.find(f" {fragment} ", at)
+        if found < 0:
+            return False
+        at = found + len(fragment) + 1
+    return True
