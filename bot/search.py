@@ -135,7 +135,9 @@ class _Ranking:
     def offer(self, entry: Entry, score: float, exact: bool, tier: int = CLOSE_TIER, **extra):
         old = self.scored.get(entry.key)
         new = (Match(entry, score, exact, **extra), tier)
-        if old is None or (exact, -tier, score) > (old[0].exact, -old[1], old[0].score):
+        if old is None or (exact, -tier if exact else 0, score) > (
+            old[0].exact, -old[1] if old[0].exact else 0, old[0].score
+        ):
             self.scored[entry.key] = new
 
     def has_exact(self) -> bool:

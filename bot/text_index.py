@@ -27,8 +27,11 @@ from bot.codes import find_codes
 from bot.knowledge import Catalogue, Entry
 from bot.normalize import fold, split_name, squash
 from bot.words import (
+    HOP_CONCEPTS,
+    HOP_FAMILIES,
     NEGATION_WORDS,
     NOT,
+    OTHER_HOP_WEIGHT,
     OUTCOME_WEIGHT,
     POLARITY_CONCEPTS,
     STOPWORDS,
@@ -348,11 +351,15 @@ class Index:
                 if len(run) > longest.get(i, 0):
                     longest[i] = len(run)
         weights = OUTCOME_WEIGHT[leaning]
+        named_hops = {HOP_CONCEPTS[c] for c in concepts if c in HOP_CONCEPTS}
+        family = HOP_FAMILIES[named_hops.pop()] if len(named_hops) == 1 else None
         results = []
         for i, score in scores.items():
             entry = self.entries[i]
             coverage = score / possible + PHRASE_BONUS * longest.get(i, 0) / len(concepts)
             coverage *= weights.get(entry.outcome, 1.0)
+            if family and entry.hop and entry.hop not in family:
+                coverage *= OTHER_HOP_WEIGHT
             if coverage >= FREE_TEXT_CUTOFF:
                 results.append((entry, min(90.0, 40.0 + 40.0 * coverage)))
         return results

@@ -33,8 +33,18 @@ STOPWORDS = set(
     le la les un une des du de d l est sont pourquoi quoi quel quelle quels comment
     quand ou et en sur pour par avec dans au aux ce cet cette ces mon ma mes notre
     nos votre vos il elle ils elles on nous vous je j qu que qui n s t y
+    their them his her him any some all just also still so but if then than
+    am has have had being into onto about over very much more most get got
+    leur leurs ses son sa tout tous toute toutes mais si alors plus tres
     please help""".split()
 )
+
+# Words that name one hop of the chain (after stemming and synonyms): a question
+# that names one hop is about that hop. NDES runs on IIS, so the two go together.
+HOP_CONCEPTS = {"connector": "connector", "intun connector": "connector", "nde": "ndes",
+                "mscep": "ndes", "iis": "ndes", "w3wp": "ndes", "ca": "ca"}  # fmt: skip
+HOP_FAMILIES = {"connector": {"connector"}, "ndes": {"ndes", "iis"}, "ca": {"ca"}}
+OTHER_HOP_WEIGHT = 0.85  # an entry at another hop than the one the question names
 
 
 # --- the index ----------------------------------------------------------------
