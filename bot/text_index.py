@@ -49,6 +49,7 @@ TYPO_CUTOFF = 84.0  # a question word this close to a known word is that word
 NEAR = 0x40  # how far an unknown ID or code may be from the entries offered instead
 PHRASE_BONUS = 0.5  # weight of the longest run of question words found in an entry's own text
 IMPLICIT_PATTERN_WORDS = 5  # an official text this long, found whole in a query, names its entry
+MIN_PATTERN_WORDS = 3  # the loader's floor for curated patterns (bot.entry_schema)
 
 _IDENTIFIER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9_]+|[a-z][A-Z][A-Za-z0-9_]*)\b")
 
@@ -265,6 +266,8 @@ class Index:
     def found_patterns(self, query: str) -> list[tuple[Entry, int, bool]]:
         """Entries whose identifying text is inside `query`: (entry, words, curated)."""
         folded = f" {fold(query)} "
+        if folded.count(" ") <= MIN_PATTERN_WORDS:  # shorter than any pattern ("20502")
+            return []
         best: dict[str, tuple[Entry, int, bool]] = {}
         for key, entry, curated in self.patterns:
             if in_order(folded, key):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
-import logging
 import sys
-import webbrowser
 from pathlib import Path
 
 import click
@@ -37,6 +34,8 @@ def playground(port: int, host: str, db: Path | None, open_browser: bool) -> Non
         intune-bot playground --port 9000 --open
         intune-bot playground --db ~/triage-history.db
     """
+    import logging  # here, not at import: `intune-bot lookup` should not pay for it
+
     from bot.playground import Playground  # slack_bolt loads only here
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -52,6 +51,8 @@ def playground(port: int, host: str, db: Path | None, open_browser: bool) -> Non
     history = str(db) if db else "a temporary file, deleted on exit"
     print(f"Playground: {play.url}  (history: {history}; Ctrl-C to stop)", flush=True)
     if open_browser:
+        import webbrowser
+
         webbrowser.open(play.url)
     try:
         play.serve_forever()
@@ -63,6 +64,8 @@ def playground(port: int, host: str, db: Path | None, open_browser: bool) -> Non
 
 def _loopback(host: str) -> bool:
     try:
+        import ipaddress
+
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
