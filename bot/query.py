@@ -43,6 +43,8 @@ _MASK_PARTS = [
     r"\b\d{1,2}:\d{2}(?::\d{2})?(?:[:.,]\d+)?\b",  # time
     r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])",  # versions 6.1711.4.0
     r"\b[\w-]+(?:\.[\w-]+)+:\d{2,5}\b",  # host.name:port
+    # product years: "Server 2019", "Windows Server 2016 R2", "SQL 2022"
+    r"\b(?:windows|server|sql|office|exchange|visual studio)\s+(?:server\s+)?(?:19|20)\d\d\b",
 ]
 # One pass over the query: each part is tried left to right at every position.
 _MASK = re.compile("|".join(f"(?:{p})" for p in _MASK_PARTS), re.I)

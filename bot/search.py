@@ -33,7 +33,16 @@ from bot.normalize import fold
 from bot.query import GENERIC_CODES, read
 from bot.text_index import EXACT, Index, index_for
 
-__all__ = ["Answer", "Match", "answer_to_json", "fold", "generation_ids", "lookup"]
+__all__ = [
+    "Answer",
+    "Match",
+    "answer_to_json",
+    "fold",
+    "generation_ids",
+    "lookup",
+    "shared_label",
+    "shared_number",
+]
 
 CONFIDENT = 56.0  # a close answer below this (free text covering < ~40%) is not an answer
 PATTERN_TIER, CODE_TIER, NAMED_TIER, GENERIC_TIER = 0, 1, 2, 3
@@ -67,6 +76,20 @@ class Answer:
         """Does the answer name an entry (exact, close, or "did you mean")? The
         nearest IDs of an unknown one are offered, not answered."""
         return bool(self.matches) and not (self.unknown_id and not self.matches[0].exact)
+
+
+def shared_label(entry: Entry) -> str:
+    """How an entry sharing the answer's number is named: "Application Error (w3wp.exe
+    crash)" for an event of another source, "IIS 403.16 (…)" for another IIS variant."""
+    if entry.kind == "http":
+        win32 = f" win32 {entry.win32}" if entry.win32 is not None else ""
+        return f"{entry.provider} {entry.id}{win32} ({entry.name})"
+    return f"{entry.provider} ({entry.name})"
+
+
+def shared_number(entry: Entry) -> str:
+    """The number several entries share: "event 1000", "HTTP 403"."""
+    return f"event {entry.id}" if entry.kind == "event" else f"HTTP {entry.id.split('.')[0]}"
 
 
 def generation_ids(match: Match) -> tuple[str, str] | None:
@@ -136,7 +159,9 @@ class _Ranking:
         old = self.scored.get(entry.key)
         new = (Match(entry, score, exact, **extra), tier)
         if old is None or (exact, -tier if exact else 0, score) > (
-            old[0].exact, -old[1] if old[0].exact else 0, old[0].score
+            old[0].exact,
+            -old[1] if old[0].exact else 0,
+            old[0].score,
         ):
             self.scored[entry.key] = new
 
@@ -165,10 +190,12 @@ class _Ranking:
                 win32_digits.add(digits)
                 self.offer(entry, EXACT, True, CODE_TIER)
         for status in reading.http:
-            entry = self._http(status.id, status.win32)
-            if entry is not None:
-                tier = CODE_TIER if entry.win32 is not None else NAMED_TIER
-                self.offer(entry, EXACT, True, tier)
+            found = self._http(status)
+            if found:
+                best = self._likeliest(found)
+                tier = CODE_TIER if best.win32 is not None else NAMED_TIER
+                shared = tuple(e for e in found if e is not best)
+                self.offer(best, EXACT, True, tier, shared=shared)
         for ident in reading.events:
             if ident in win32_digits:
                 continue  # "Error 12175" was the Win32 error, not an event
@@ -215,12 +242,17 @@ class _Ranking:
             did_you_mean=self.did_you_mean,
         )
 
-    def _http(self, status: str, win32: int | None) -> Entry | None:
-        if win32 is not None:
-            found = self.catalogue.get(f"IIS:{status}:{win32}")
+    def _http(self, status) -> list[Entry]:
+        """The IIS answers a status names, the plain one first: one when the line
+        gives its sc-win32-status, else every variant the query did not rule out."""
+        if status.win32 is not None:
+            found = self.catalogue.get(f"IIS:{status.id}:{status.win32}")
             if found is not None:
-                return found
-        return self.catalogue.get(f"IIS:{status}")
+                return [found]
+        prefix = f"{status.status}."
+        found = [e for e in self.catalogue.entries if e.kind == "http" and e.id.startswith(prefix)
+                 and (status.sub is None or e.id == status.id)]  # fmt: skip
+        return sorted(found, key=lambda e: (e.win32 is not None, e.id != f"{prefix}0"))
 
     def _loose_hex(self, reading) -> bool:
         """ "410" -> "did you mean 0x00000410?" when the catalogue has that code."""
@@ -231,21 +263,28 @@ class _Ranking:
         self.offer(entry, 70.0, False, NEAREST_TIER)
         return True
 
-    def _likeliest(self, events: list[Entry]) -> Entry:
-        """Of the sources sharing a bare ID, the one the rest of the query points at;
-        without a hint, the first loaded (the connector's own)."""
-        if len(events) == 1:
-            return events[0]
+    def _likeliest(self, found: list[Entry]) -> Entry:
+        """Of the entries one number names (sources sharing an event ID, variants of
+        an IIS status), the one the rest of the query points at by the words only it
+        has (its source, name, aliases, patterns); without a hint, the first (the
+        connector's own event, the plain IIS status)."""
+        if len(found) == 1:
+            return found[0]
         words = set(fold(self.text).split()) - _GENERIC_WORDS
-        return max(events, key=lambda e: (len(words & _source_words(e)), -events.index(e)))
+        own = [_source_words(e) for e in found]
+        common = set.intersection(*own)
+        hits = [len(words & (mine - common)) for mine in own]
+        return found[max(range(len(found)), key=lambda i: (hits[i], -i))]
 
 
 _GENERIC_WORDS = set("event id error microsoft windows log the a of for".split())
 
 
 def _source_words(entry: Entry) -> set[str]:
-    texts = [entry.provider or "", entry.name, *entry.aliases, *entry.patterns]
-    return {w for t in texts for w in fold(t).split()} - _GENERIC_WORDS
+    texts = [entry.provider or "", entry.name, *entry.aliases, *entry.patterns,
+             *entry.keywords.en, *entry.keywords.fr]  # fmt: skip
+    # Numbers are left out: the number the entries share says nothing between them.
+    return {w for t in texts for w in fold(t).split() if not w.isdigit()} - _GENERIC_WORDS
 
 
 def _pair_generations(matches: list[Match], index: Index, by_id: set[str]) -> list[Match]:

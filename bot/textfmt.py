@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.knowledge import Entry
-from bot.search import Answer, Match, generation_ids
+from bot.search import Answer, Match, generation_ids, shared_label, shared_number
 
 WIDTH = 88
 
@@ -26,7 +26,7 @@ _LABELS = {
            "nothing": "The catalogue has nothing on that: no event, code or known symptom matches.",
            "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
            "generations": "legacy connector {legacy} · current connector {current}",
-           "shared": "Also event {id} from: {others}",
+           "shared": "Also {id} from: {others}",
            "kinds": {"event": "Event", "code": "Diagnostic code", "hresult": "HRESULT",
                      "http": "IIS answer", "symptom": "Symptom"}},
     "fr": {"cause": "Causes probables", "fix": "Que faire", "related": "Voir aussi",
@@ -35,7 +35,7 @@ _LABELS = {
            "nothing": "Le catalogue n'a rien à ce sujet : aucun événement, code ni symptôme connu ne correspond.",
            "closest": "Résultat le plus proche (pas exact) :", "did_you_mean": "Vouliez-vous dire {id} ?",
            "generations": "ancien connecteur {legacy} · connecteur actuel {current}",
-           "shared": "Aussi l'événement {id} de : {others}",
+           "shared": "Aussi {id} de : {others}",
            "kinds": {"event": "Événement", "code": "Code de diagnostic", "hresult": "HRESULT",
                      "http": "Réponse IIS", "symptom": "Symptôme"}},
 }  # fmt: skip
@@ -93,8 +93,8 @@ def format_entry(entry: Entry, lang: str = "en", match: Match | None = None) -> 
     if entry.doc:
         out.append(f"{labels['doc']}: {entry.doc}")
     if match is not None and match.shared:
-        others = ", ".join(f"{e.provider} ({e.name})" for e in match.shared)
-        out.append(labels["shared"].format(id=entry.id, others=others))
+        others = ", ".join(shared_label(e) for e in match.shared)
+        out.append(labels["shared"].format(id=shared_number(entry), others=others))
     return "\n".join(out)
 
 

@@ -61,7 +61,8 @@ HTTP_500 = entries(
     kind="http", id="500.0", provider=None, generation=None, name="Internal server error",
     log="u_ex*.log", operation="web", urls=["/certsrv/mscep/mscep.dll"],
 )  # fmt: skip
-HTTP_500_1346 = {**HTTP_500, "name": "IIS_IUSRS cannot impersonate", "win32": 1346}
+HTTP_500_1346 = {**HTTP_500, "name": "IIS_IUSRS cannot impersonate", "win32": 1346,
+                 "keywords": {"en": ["Impersonate a client after authentication"]}}
 PENDING = entries(
     kind="symptom", id="taken-under-submission", provider=None, generation=None, hop="ca",
     name="Request pending at the CA", log="CA console", operation="ca",
@@ -129,7 +130,12 @@ def test_an_iis_line_is_read_by_status_substatus_and_win32_not_by_port_or_time(c
     answer = lookup(line, catalogue=chain)
     assert answer.best.entry.key == "IIS:500.0:1346" and answer.best.exact
     assert answer.unknown_id is None
-    assert lookup("HTTP Error 500", catalogue=chain).best.entry.key == "IIS:500.0"
+    plain = lookup("HTTP Error 500", catalogue=chain).best
+    assert plain.entry.key == "IIS:500.0" and [e.key for e in plain.shared] == ["IIS:500.0:1346"]
+    # A status without its win32 is the variant the rest of the question describes.
+    worded = lookup("status 500 on mscep.dll, impersonate a client after authentication",
+                    catalogue=chain)  # fmt: skip
+    assert worded.best.entry.key == "IIS:500.0:1346" and worded.best.exact
 
 
 @pytest.mark.parametrize(
@@ -143,6 +149,7 @@ def test_an_iis_line_is_read_by_status_substatus_and_win32_not_by_port_or_time(c
         "time-taken 81234567",
         "10.5.14.22 and fe80::f53d:89b8:c3e8:5fec%13 at 16:13:11",
         "Product Version: 6.1711.4.0",
+        "NDES on Windows Server 2019",
     ],
 )
 def test_ids_ports_times_and_thumbprints_are_never_codes(text):

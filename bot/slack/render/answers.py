@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.knowledge import Advice, Entry
-from bot.search import Answer, Match, generation_ids
+from bot.search import Answer, Match, generation_ids, shared_label, shared_number
 from bot.slack.render.actions import share_button
 from bot.slack.render.blocks import Message, code, context, escape, list_section, message, section
 from bot.slack.render.blocks import url as _url
@@ -22,7 +22,7 @@ LABELS = {
            "nothing": "The catalogue has nothing on “{q}”: no event, code or known symptom matches.",
            "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
            "generations": "legacy connector {legacy} · current connector {current}",
-           "shared": "Also event {id} from: {others}",
+           "shared": "Also {id} from: {others}",
            "share": "Share in channel"},
     "fr": {"cause": "Cause probable", "fix": "Que faire", "related": "Voir aussi",
            "doc": "Documentation", "also": "Autres résultats", "inferred": "_(notre déduction)_",
@@ -32,7 +32,7 @@ LABELS = {
            "closest": "Résultat le plus proche (pas exact) :",
            "did_you_mean": "Vouliez-vous dire {id} ?",
            "generations": "ancien connecteur {legacy} · connecteur actuel {current}",
-           "shared": "Aussi l'événement {id} de : {others}",
+           "shared": "Aussi {id} de : {others}",
            "share": "Partager dans le canal"},
 }  # fmt: skip
 
@@ -130,8 +130,8 @@ def entry_blocks(
     if entry.doc:
         tail.append(f"<{_url(entry.doc)}|{labels['doc']}>")
     if match is not None and match.shared:
-        others = ", ".join(escape(f"{e.provider} ({e.name})") for e in match.shared)
-        tail.append(labels["shared"].format(id=entry.id, others=others))
+        others = ", ".join(escape(shared_label(e)) for e in match.shared)
+        tail.append(labels["shared"].format(id=shared_number(entry), others=others))
     if tail:
         blocks.append(context(" · ".join(tail)))
     return blocks
