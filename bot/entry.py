@@ -46,6 +46,10 @@ JSON_TYPES = {"event": "event", "code": "code", "hresult": "code", "http": "code
               "symptom": "symptom"}  # fmt: skip
 
 
+class CatalogueError(ValueError):
+    """The catalogue is malformed; the message names the file, the entry and the problem."""
+
+
 @dataclass(frozen=True, slots=True)
 class Text:
     """One piece of text in the two languages the bot answers in."""

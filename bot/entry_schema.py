@@ -27,6 +27,7 @@ from bot.entry import (
     OUTCOMES,
     PROVIDER_IIS,
     Advice,
+    CatalogueError,
     Entry,
     Noise,
     Terms,
@@ -34,11 +35,6 @@ from bot.entry import (
     derived_hop,
 )
 from bot.normalize import fold
-
-
-class CatalogueError(ValueError):
-    """The catalogue is malformed; the message names the file, the entry and the problem."""
-
 
 _IDS = {
     "event": (re.compile(r"[1-9][0-9]{0,4}"), "a decimal event ID such as 20502"),

@@ -19,7 +19,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.catalogue_cache import parsed_files, read_bytes
+from bot import catalogue_cache
+from bot.catalogue_cache import read_bytes
 from bot.codes import canonical_code
 from bot.entry import (  # noqa: F401  (re-exported: the catalogue's public names)
     FAMILIES,
@@ -33,6 +34,7 @@ from bot.entry import (  # noqa: F401  (re-exported: the catalogue's public name
     PROVIDER_IIS,
     PROVIDER_NDES,
     Advice,
+    CatalogueError,
     Entry,
     Kind,
     Noise,
@@ -40,7 +42,6 @@ from bot.entry import (  # noqa: F401  (re-exported: the catalogue's public name
     Terms,
     Text,
 )
-from bot.entry_schema import CatalogueError, parse_entry, parse_synonym_group
 from bot.normalize import fold, squash
 
 if TYPE_CHECKING:
@@ -156,9 +157,15 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     if not names:
         raise CatalogueError(f"{folder}: no *.toml catalogue files")
     sources = [(name, read_bytes(os.path.join(folder, name))) for name in names]
+    key, checked = catalogue_cache.cached(folder, sources)
+    if checked is not None:
+        return Catalogue(*checked)
+    from bot.entry_schema import parse_entry, parse_synonym_group  # only when checking
+
+    parsed = catalogue_cache.parse_toml(sources)
     entries: list[tuple[str, Entry]] = []
     synonyms: list[tuple[str, tuple[str, ...]]] = []
-    for name, data in parsed_files(folder, sources):
+    for name, data in parsed:
         unknown = set(data) - {"entry", "synonym"}
         if unknown:
             raise CatalogueError(f"{name}: unknown top-level key(s) {sorted(unknown)}")
@@ -167,7 +174,9 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
         for i, raw in enumerate(_array(data, "synonym", name), 1):
             synonyms.append((name, parse_synonym_group(raw, f"{name}: synonym #{i}")))
     _check_together(entries, synonyms)
-    return Catalogue(tuple(e for _, e in entries), tuple(g for _, g in synonyms))
+    catalogue = Catalogue(tuple(e for _, e in entries), tuple(g for _, g in synonyms))
+    catalogue_cache.store(folder, key, catalogue.entries, catalogue.synonyms)
+    return catalogue
 
 
 def _array(data: dict, key: str, file: str) -> list:

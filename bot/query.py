@@ -20,7 +20,7 @@ or IIS log entry are read by the same rules:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.codes import code_from_int, find_codes
 
@@ -86,23 +86,20 @@ class HttpStatus:
         return f"{self.status}.{self.sub or 0}"
 
 
-@dataclass
 class Reading:
-    """Everything a query names, most specific kinds first."""
+    """Everything a query names, most specific kinds first (a plain class: the CLI
+    pays for every dataclass it imports)."""
 
-    text: str  # the query with what is never a code masked out
-    codes: list[str] = field(default_factory=list)  # canonical, in order
-    win32: list[tuple[str, str]] = field(default_factory=list)  # (0x8007xxxx, the digits)
-    http: list[HttpStatus] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)  # decimal IDs, named ones first
-    named_events: set[str] = field(default_factory=set)
-    loose_hex: str | None = None  # "410" -> "0x00000410", for "did you mean"
+    __slots__ = ("text", "codes", "win32", "http", "events", "named_events", "loose_hex")
 
-    def specific_codes(self) -> list[str]:
-        return [c for c in self.codes if c not in GENERIC_CODES]
-
-    def generic_codes(self) -> list[str]:
-        return [c for c in self.codes if c in GENERIC_CODES]
+    def __init__(self, text: str) -> None:
+        self.text = text  # the query with what is never a code masked out
+        self.codes: list[str] = []  # canonical, in order
+        self.win32: list[tuple[str, str]] = []  # (0x8007xxxx, the digits)
+        self.http: list[HttpStatus] = []
+        self.events: list[str] = []  # decimal IDs, named ones first
+        self.named_events: set[str] = set()
+        self.loose_hex: str | None = None  # "410" -> "0x00000410", for "did you mean"
 
 
 def read(query: str) -> Reading:

@@ -26,7 +26,7 @@ answered once, with the other generation's ID as its counterpart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.knowledge import Catalogue, Entry, default_catalogue
 from bot.normalize import fold
@@ -145,15 +145,15 @@ def lookup(
     return ranking.answer(query, limit)
 
 
-@dataclass
 class _Ranking:
-    catalogue: Catalogue
-    index: Index
-    text: str
-    scored: dict[str, tuple[Match, int]] = field(default_factory=dict)  # key -> (match, tier)
-    unknown: str | None = None
-    did_you_mean: str | None = None
-    by_id: set[str] = field(default_factory=set)  # keys the query named by ID or code
+    """One query's candidates, offered by each tier and ranked at the end."""
+
+    def __init__(self, catalogue: Catalogue, index: Index, text: str) -> None:
+        self.catalogue, self.index, self.text = catalogue, index, text
+        self.scored: dict[str, tuple[Match, int]] = {}  # key -> (match, tier)
+        self.unknown: str | None = None
+        self.did_you_mean: str | None = None
+        self.by_id: set[str] = set()  # keys the query named by ID or code
 
     def offer(self, entry: Entry, score: float, exact: bool, tier: int = CLOSE_TIER, **extra):
         old = self.scored.get(entry.key)

@@ -135,3 +135,19 @@ def test_every_shipped_source_and_doc_is_a_public_url():
 def test_every_shipped_entry_names_its_hop_or_crosses_hops():
     for e in default_catalogue().entries:
         assert e.hop in ("device", "iis", "ndes", "connector", "ca") or e.kind == "hresult", e.key
+
+
+def test_a_checked_catalogue_is_not_checked_again_until_its_files_change(tmp_path, monkeypatch):
+    import bot.entry_schema
+
+    write(tmp_path, "a.toml", entry_toml(**SYMPTOM))
+    first = load_catalogue(tmp_path)
+
+    def no_checking(raw, where):
+        raise AssertionError("checked again although neither the files nor the code changed")
+
+    monkeypatch.setattr(bot.entry_schema, "parse_entry", no_checking)
+    assert load_catalogue(tmp_path) == first  # rebuilt from the cache, equal in every field
+    write(tmp_path, "a.toml", entry_toml(**{**SYMPTOM, "name": "Renamed"}))
+    with pytest.raises(AssertionError, match="checked again"):
+        load_catalogue(tmp_path)  # an edit is checked
