@@ -33,6 +33,8 @@ def cached(folder: str, sources: list[tuple[str, bytes]]):
     """(key, (entries, synonyms) checked earlier for exactly these files and this
     code, or None: no cache yet, a stale one or a damaged one)."""
     key = _cache_key(sources)
+    if key is None:
+        return None, None
     try:
         content = json.loads(read_bytes(_cache_path(folder)))
         if content.get("key") == key:
@@ -54,7 +56,9 @@ def parse_toml(sources: list[tuple[str, bytes]]) -> list[tuple[str, dict]]:
     return parsed
 
 
-def store(folder: str, key: str, entries: tuple[Entry, ...], synonyms) -> None:
+def store(folder: str, key: str | None, entries: tuple[Entry, ...], synonyms) -> None:
+    if key is None:
+        return
     checked = {"entries": [dataclasses.asdict(e) for e in entries], "synonyms": synonyms}
     _write_cache(_cache_path(folder), {"key": key, "checked": checked})
 
@@ -89,11 +93,14 @@ def _cache_path(folder: str) -> str:
     return os.path.join(folder, "__pycache__", "catalogue.json")
 
 
-def _cache_key(sources: list[tuple[str, bytes]]) -> str:
+def _cache_key(sources: list[tuple[str, bytes]]) -> str | None:
     crc = zlib.crc32(str(_CACHE_FORMAT).encode())
     here = os.path.dirname(os.path.abspath(__file__))
     for name in _CHECKERS:
-        crc = zlib.crc32(read_bytes(os.path.join(here, name)), crc)
+        try:
+            crc = zlib.crc32(read_bytes(os.path.join(here, name)), crc)
+        except OSError:  # an install without the sources: no way to know the code, no cache
+            return None
     for name, raw in sources:
         crc = zlib.crc32(raw, zlib.crc32(name.encode(), crc))
     return f"{_CACHE_FORMAT}-{len(sources)}-{sum(len(r) for _, r in sources)}-{crc:08x}"
