@@ -205,6 +205,10 @@ class _Ranking:
                 shared = tuple(e for e in events if e is not best)
                 self.offer(best, EXACT, True, NAMED_TIER, shared=shared)
                 self.by_id.add(best.key)
+            elif (win32 := self._win32(ident)) is not None:
+                # No such event, but a Win32 error by that number: a derived spelling
+                # of its HRESULT ("12175" is 0x80072F8F, "1722" is 0x800706BA).
+                self.offer(win32, EXACT, True, CODE_TIER)
             elif ident in reading.named_events or not self._loose_hex(reading):
                 unknown.append(ident)
         if not self.scored and not reading.events and reading.loose_hex:
@@ -253,6 +257,11 @@ class _Ranking:
         found = [e for e in self.catalogue.entries if e.kind == "http" and e.id.startswith(prefix)
                  and (status.sub is None or e.id == status.id)]  # fmt: skip
         return sorted(found, key=lambda e: (e.win32 is not None, e.id != f"{prefix}0"))
+
+    def _win32(self, digits: str) -> Entry | None:
+        n = int(digits)
+        entry = self.catalogue.get(f"0x{0x80070000 | n:08X}") if n < 0x10000 else None
+        return entry if entry is not None and entry.kind == "hresult" else None
 
     def _loose_hex(self, reading) -> bool:
         """ "410" -> "did you mean 0x00000410?" when the catalogue has that code."""

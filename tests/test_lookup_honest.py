@@ -119,6 +119,8 @@ def test_win32_error_numbers_are_their_hresult(chain):
     answer = lookup("NDESPlugin.log Error 12175", catalogue=chain)
     assert answer.best.entry.id == "0x80072F8F" and answer.best.exact
     assert answer.unknown_id is None  # 12175 is not also an unknown event
+    bare = lookup("12175", catalogue=chain)  # no such event: the Win32 spelling of an HRESULT
+    assert bare.best.entry.id == "0x80072F8F" and bare.best.exact
 
 
 def test_an_iis_line_is_read_by_status_substatus_and_win32_not_by_port_or_time(chain):
