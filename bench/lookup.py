@@ -1,6 +1,6 @@
 """Lookup: top-1 on held-out admin phrasings, in-process latency, CLI cold start.
 
-    .venv/bin/python bench/lookup.py [--misses] [--no-cold]
+    .venv/bin/python bench/lookup.py [--misses] [--no-cold] [--catalogue DIR]
 
 Prints figures; asserts nothing. Goals (issue 10): top-1 >= 97% overall and
 >= 90% on plain-language symptoms over bench/heldout_phrasings.toml; p99 < 5 ms
@@ -27,8 +27,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.knowledge import default_catalogue  # noqa: E402
-from bot.search import lookup  # noqa: E402
+from bot import knowledge  # noqa: E402
+from bot.search import lookup as _lookup  # noqa: E402
+
+# --catalogue DIR measures another folder of knowledge files (a helper's pending data).
+_FOLDER = sys.argv[sys.argv.index("--catalogue") + 1] if "--catalogue" in sys.argv else None
+_CATALOGUE = knowledge.load_catalogue(_FOLDER) if _FOLDER else knowledge.default_catalogue()
+
+
+def default_catalogue():
+    return _CATALOGUE
+
+
+def lookup(text: str):
+    return _lookup(text, catalogue=_CATALOGUE)
 
 HELDOUT = ROOT / "bench" / "heldout_phrasings.toml"
 
