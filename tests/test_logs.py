@@ -6,9 +6,9 @@ import zipfile
 from datetime import UTC, datetime
 
 import pytest
-from test_logs_helpers import RECORDS, sample
 
 from bot.logs import Event, LogFile, NotAnEventLog, open_log, read_events
+from tests.support.samples import RECORDS, sample
 
 
 @pytest.mark.parametrize("name", sorted(RECORDS))

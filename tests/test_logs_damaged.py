@@ -12,9 +12,9 @@ import struct
 import time
 
 import pytest
-from test_logs_helpers import sample, sample_bytes
 
 from bot.logs import open_log
+from tests.support.samples import sample, sample_bytes
 
 PRISTINE = "normal__plaso__System.evtx"  # 27 chunks, 5009 records, all CRCs valid
 SMALL = "normal__mitre__ID4688-5447-4950-Firewall_disabled_command.evtx"  # 43 chunks, 998 records

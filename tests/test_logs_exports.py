@@ -6,12 +6,12 @@ import codecs
 from datetime import UTC, datetime
 
 import pytest
-from test_logs_helpers import DATA
 
 from bot.logs import NotAnEventLog, open_log
 from bot.logs.text_reader import parse_local_time
 from tests.support.connector_logs import new_connector_mixed
 from tests.support.evtx_writer import Record, write_events_xml, write_evtx
+from tests.support.samples import DATA
 
 EXPORTS = DATA / "exports"
 T_FAIL = datetime(2026, 11, 20, 14, 5, 11, tzinfo=UTC)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from test_logs_helpers import RECORDS, sample
 
 from bot.logs import open_log
 from tests.support.connector_logs import (
@@ -19,6 +18,7 @@ from tests.support.connector_logs import (
     new_connector_mixed,
     two_servers,
 )
+from tests.support.samples import RECORDS, sample
 
 
 def test_the_one_value_python_evtx_cannot_render():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import urllib.error
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -20,9 +19,6 @@ from bot.slack import listeners, render
 from bot.slack.services import Services
 
 log = logging.getLogger(__name__)
-
-LISTENER_THREADS = 16  # Bolt's default is 5; /intune answers run here, so give them room
-
 
 def web_client(settings: Settings) -> WebClient:
     # The default client retries only connection errors; 429s need the rate-limit handler.
@@ -54,7 +50,7 @@ def create_app(settings: Settings, services: Services) -> App:
     app = App(
         client=client,
         signing_secret=settings.signing_secret or "",
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt-listener"),
+        listener_executor=services.listener_pool,
         name="intune-triage",
     )
     listeners.register(app, services)

@@ -16,6 +16,8 @@ from bot.slack.dedupe import Seen
 log = logging.getLogger(__name__)
 DOWNLOADS = 8  # files downloading at once; each costs a thread and a socket, little CPU
 
+LISTENER_THREADS = 16  # Bolt's default is 5; /intune answers run here, so give them room
+
 
 class Workers:
     """Our own bounded pool for slow work (download, parse), apart from Bolt's listener threads.
@@ -46,12 +48,21 @@ class Workers:
 
 @dataclass
 class Services:
-    """What the listeners need besides Slack: settings, the history path, dedupe, workers."""
+    """What the listeners need besides Slack: settings, the history path, dedupe, workers.
+
+    `listener_pool` is the pool Bolt runs listeners (and lazy listeners) on; it lives
+    here so that `close(wait=True)` drains every answer still being worked on.
+    """
 
     settings: Settings
     db: Path | None
     seen: Seen = field(default_factory=Seen)
     workers: Workers | None = None
+    listener_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            LISTENER_THREADS, thread_name_prefix="bolt-listener"
+        )
+    )
 
     def __post_init__(self) -> None:
         if self.workers is None:
@@ -70,7 +81,11 @@ class Services:
         return cls(settings=settings, db=settings.db_path, seen=seen)
 
     def close(self, wait: bool = False) -> None:
-        """Stop the workers; `wait` lets a file being read finish (tests, clean shutdowns)."""
+        """Stop listeners and workers; `wait` lets what was started finish (tests, clean shutdowns).
+
+        Listeners first: one may still hand a file to the workers. Closing twice is harmless.
+        """
         assert self.workers is not None
+        self.listener_pool.shutdown(wait=wait, cancel_futures=not wait)
         self.workers.shutdown(wait=wait)
         self.seen.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import payload
 
 from bot.slack.services import Services, Workers
+from tests.support.slack import payload
 
 EVTX = Path(__file__).parent / "data" / "application.evtx"
 

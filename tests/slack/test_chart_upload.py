@@ -6,14 +6,12 @@ import dataclasses
 import io
 import struct
 
-from conftest import payload, texts
-from test_connector_uploads import share, summary_for
-
 from bot.chart import timeline_chart
 from bot.slack.chart_upload import chart_filename
 from bot.summary import summarize_file
 from tests.support.connector_logs import legacy_pkcs_ca_outage
 from tests.support.legacy_log import write
+from tests.support.slack import payload, share, summary_for, texts
 
 PNG = b"\x89PNG\r\n\x1a\n"
 TS = "1700000300.000300"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import texts
+from tests.support.slack import texts
 
 
 def test_bad_signature_is_refused_with_401(slack, fake_slack):

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
-from conftest import payload, texts
-from test_uploads import still_working
 
 from bot.slack.render import CHECKING_HISTORY
 from tests.support.legacy_log import START, write
-
-
-def share(slack, file, ts="1700000300.000300"):
-    event = {**payload("message_file_share"), "files": [file], "ts": ts, "event_ts": ts}
-    assert slack.event(event).status == 200
-    return event
-
-
-def summary_for(fake_slack, thread_ts, timeout=20.0):
-    """The summary: the last update of the message the bot posted in thread `thread_ts`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for post in fake_slack.calls_to("chat.postMessage"):
-            if post.get("thread_ts") == thread_ts and post.reply.get("ts"):
-                ts = post.reply["ts"]
-                done = [u for u in fake_slack.calls_to("chat.update") if u["ts"] == ts]
-                if done and not still_working(done[-1]):
-                    return done[-1]
-        time.sleep(0.05)
-    raise AssertionError([(c.method, c.get("text")) for c in fake_slack.calls])
+from tests.support.slack import share, summary_for, texts
 
 
 def test_connector_failures_are_summarized_in_the_thread(slack, fake_slack, tmp_path):

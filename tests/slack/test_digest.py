@@ -10,7 +10,6 @@ from datetime import time as clock
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import texts
 from slack_sdk import WebClient
 
 from bot.classify import ConnectorEvent
@@ -23,6 +22,7 @@ from bot.slack.dedupe import Seen
 from bot.slack.digest import next_run, post_digest, start_digest
 from bot.slack.fake_api import TOKEN
 from bot.triage import build_digest
+from tests.support.slack import texts
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 CHANNEL = "C0DIGEST"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-from conftest import payload, texts
+from tests.support.slack import payload, texts
 
 
 def posts_in(fake_slack, thread_ts):
@@ -57,17 +55,17 @@ def test_unknown_question_gets_a_clear_answer(slack, fake_slack):
     assert "31337" in post["text"] and "not in the catalogue" in post["text"]
 
 
-def test_retry_of_the_same_event_is_processed_once(slack, fake_slack):
+def test_retry_of_the_same_event_is_processed_once(slack, fake_slack, services):
     event = payload("app_mention")
     assert slack.event(event, event_id="EvSAME").status == 200
     assert slack.event(event, event_id="EvSAME", retry=1).status == 200
     assert slack.event(event, event_id="EvSAME", retry=2).status == 200
     fake_slack.wait_for("chat.postMessage")
-    time.sleep(0.5)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
-def test_mention_and_message_for_one_message_answer_once(slack, fake_slack):
+def test_mention_and_message_for_one_message_answer_once(slack, fake_slack, services):
     mention = payload("app_mention")
     as_dm = {
         **mention,
@@ -77,21 +75,21 @@ def test_mention_and_message_for_one_message_answer_once(slack, fake_slack):
     slack.event(mention)
     slack.event(as_dm)
     fake_slack.wait_for("chat.postMessage")
-    time.sleep(0.5)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
-def test_other_bots_and_own_messages_are_ignored(slack, fake_slack):
+def test_other_bots_and_own_messages_are_ignored(slack, fake_slack, services):
     assert slack.event(payload("bot_message")).status == 200
     own = {**payload("message_im"), "user": "UBOT", "bot_id": "BBOT", "ts": "1700000500.000500"}
     assert slack.event(own).status == 200
     other_dm = {**payload("message_im"), "bot_id": "BOTHER", "ts": "1700000600.000600"}
     assert slack.event(other_dm).status == 200
-    time.sleep(0.5)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert fake_slack.calls_to("chat.postMessage") == []
 
 
-def test_plain_channel_messages_are_left_alone(slack, fake_slack):
+def test_plain_channel_messages_are_left_alone(slack, fake_slack, services):
     chatter = {
         **payload("message_im"),
         "channel": "C1",
@@ -102,7 +100,7 @@ def test_plain_channel_messages_are_left_alone(slack, fake_slack):
     edited = {"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "1700000700.0007",
               "message": {"text": "x"}, "channel_type": "channel"}  # fmt: skip
     assert slack.event(edited).status == 200
-    time.sleep(0.3)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert fake_slack.calls_to("chat.postMessage") == []
 
 
@@ -120,7 +118,7 @@ def test_handler_crash_is_reported_in_thread_and_the_app_keeps_serving(slack, fa
     assert third["text"].startswith("Event 20502 ")
 
 
-def test_rate_limited_post_is_retried(slack, fake_slack):
+def test_rate_limited_post_is_retried(slack, fake_slack, services):
     fake_slack.fail_next(
         "chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
     )
@@ -128,5 +126,5 @@ def test_rate_limited_post_is_retried(slack, fake_slack):
     first, second = fake_slack.wait_for("chat.postMessage", 2, timeout=10)
     assert second.at - first.at >= 0.9  # Retry-After was honoured
     assert second["thread_ts"] == first["thread_ts"]
-    time.sleep(0.3)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert len(fake_slack.calls_to("chat.postMessage")) == 2  # retried, not reported as a crash

@@ -6,8 +6,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import texts
-
 from bot.history import UploadInfo, open_history
 from bot.slack import home
 from bot.summary import summarize_file
@@ -15,6 +13,7 @@ from bot.triage import home_data
 from tests.support.connector_logs import legacy_pkcs_ca_outage, two_servers
 from tests.support.evtx_writer import write_evtx
 from tests.support.legacy_log import START, records
+from tests.support.slack import texts
 
 
 def record(settings, path: Path, user="U1") -> None:

@@ -14,10 +14,10 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import SECRET, SlackSender
 from waitress import wasyncore
 
 from bot.slack.server import MAX_BODY, make_server
+from tests.support.slack import SECRET, SlackSender
 
 
 def raw_request(url: str, head: str, body: bytes = b"", timeout: float = 10) -> bytes:

@@ -11,13 +11,12 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from conftest import payload, texts
-from test_connector_uploads import share, summary_for
 
 from bot.history import open_history
 from bot.slack import render
 from bot.slack.app import create_app
 from tests.support.legacy_log import START, write
+from tests.support.slack import payload, share, summary_for, texts
 
 _ids = itertools.count(1)
 HOSTILE = "<!channel> fixed <http://evil.example|here> & <@U999>"
@@ -85,10 +84,6 @@ def incidents(settings, **kw):
         return history.incidents(**kw)
 
 
-def settle(seconds=0.6):
-    time.sleep(seconds)  # lazy listeners run after the ack: give a wrong one time to act
-
-
 # --- Mark resolved ---------------------------------------------------------------------
 
 
@@ -131,7 +126,7 @@ def test_mark_resolved_opens_the_modal_and_the_submission_resolves(slack, fake_s
     assert incident.note == "renewed the NDES RA certificate"
 
 
-def test_a_second_identical_submission_changes_nothing(slack, fake_slack, tmp_path, settings):
+def test_a_second_identical_submission_changes_nothing(slack, fake_slack, tmp_path, settings, services):
     summary, thread = uploaded(slack, fake_slack, tmp_path)
     click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread)
     modal = fake_slack.wait_for("views.open")[0]["view"]
@@ -141,18 +136,18 @@ def test_a_second_identical_submission_changes_nothing(slack, fake_slack, tmp_pa
     (before,) = incidents(settings)
     submit(slack, modal, "first")  # Slack retried the same view
     submit(slack, modal, "second", view_id="V2", user="U2")  # another modal, already resolved
-    settle()
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert len(fake_slack.calls_to("chat.update")) == updates + 1
     (after,) = incidents(settings)
     assert after == before and after.resolved_by == "U1" and after.note == "first"
 
 
-def test_a_click_that_arrives_twice_opens_one_modal(slack, fake_slack, tmp_path):
+def test_a_click_that_arrives_twice_opens_one_modal(slack, fake_slack, tmp_path, services):
     summary, thread = uploaded(slack, fake_slack, tmp_path)
     click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread, action_ts="1700002000.000001")
     click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread, action_ts="1700002000.000001")
     fake_slack.wait_for("views.open")
-    settle()
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert len(fake_slack.calls_to("views.open")) == 1
 
 
@@ -171,7 +166,7 @@ def app(settings, services, request):
 
 
 def test_a_user_not_allowed_gets_an_ephemeral_no_and_nothing_changes(only_u2, slack, fake_slack,
-                                                                      tmp_path, settings):  # fmt: skip
+                                                                      tmp_path, settings, services):  # fmt: skip
     summary, thread = uploaded(slack, fake_slack, tmp_path)
     click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread, user="U1")
     (no,) = fake_slack.wait_for("chat.postEphemeral")
@@ -182,20 +177,20 @@ def test_a_user_not_allowed_gets_an_ephemeral_no_and_nothing_changes(only_u2, sl
                                                   "t": thread}))  # fmt: skip
     submit(slack, modal, "sneaky", user="U1", view_id="V9")
     fake_slack.wait_for("chat.postEphemeral", count=2)
-    settle()
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert not fake_slack.calls_to("views.open")
     (incident,) = incidents(settings)
     assert incident.status == "open"
 
 
-def test_a_listed_user_and_a_group_member_may_resolve(only_u2, slack, fake_slack, tmp_path):
+def test_a_listed_user_and_a_group_member_may_resolve(only_u2, slack, fake_slack, tmp_path, services):
     summary, thread = uploaded(slack, fake_slack, tmp_path)
     click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread, user="U2")
     fake_slack.wait_for("views.open")
     fake_slack.fail_next("usergroups.users.list", body={"ok": True, "users": ["U7", "U3"]})
     click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread, user="U3")
     fake_slack.wait_for("views.open", count=2)
-    settle(0.3)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert not fake_slack.calls_to("chat.postEphemeral")
 
 
@@ -267,7 +262,7 @@ def many_failures(path, kinds: int, server="NDES01.contoso.com"):
     return path
 
 
-def test_show_all_expands_a_summary_that_was_cut(slack, fake_slack, tmp_path, settings):
+def test_show_all_expands_a_summary_that_was_cut(slack, fake_slack, tmp_path, settings, services):
     log = many_failures(tmp_path / "many.evtx", kinds=140)
     ts = "1700000500.000500"
     share(slack, fake_slack.add_file("FM", "many.evtx", log.read_bytes()), ts=ts)
@@ -281,7 +276,7 @@ def test_show_all_expands_a_summary_that_was_cut(slack, fake_slack, tmp_path, se
     updates = len(fake_slack.calls_to("chat.update"))
     click(slack, summary, render.SHOW_ALL_ACTION, thread_ts=ts)
     update = fake_slack.wait_for("chat.update", count=updates + 1)[-1]
-    settle()
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     extra = fake_slack.calls_to("chat.postMessage")[posts:]
     assert update["ts"] == summary["ts"]
     every = [update, *extra]

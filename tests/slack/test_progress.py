@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import payload
-from test_connector_uploads import summary_for
+
+from tests.support.slack import payload, summary_for
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import texts
 from hypothesis import given
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot.search import lookup
 from bot.slack import render
+from tests.support.slack import texts
 
 HOSTILE = [
     "<!channel>",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from conftest import payload
 from slack_bolt import BoltRequest
 from slack_bolt.adapter.socket_mode.internals import build_headers
 from slack_sdk.socket_mode.request import SocketModeRequest
+
+from tests.support.slack import payload
 
 
 def envelope(event: dict, event_id: str) -> dict:
@@ -15,7 +16,7 @@ def envelope(event: dict, event_id: str) -> dict:
             "event_time": int(time.time()), "event": event}  # fmt: skip
 
 
-def test_socket_mode_retry_is_processed_once(app, fake_slack):
+def test_socket_mode_retry_is_processed_once(app, fake_slack, services):
     body = envelope(payload("app_mention"), "EvSOCK")
     assert app.dispatch(BoltRequest(body=body, mode="socket_mode")).status == 200
     delivery = SocketModeRequest(type="events_api", envelope_id="e2", payload=body,
@@ -25,7 +26,7 @@ def test_socket_mode_retry_is_processed_once(app, fake_slack):
     assert app.dispatch(BoltRequest(body=body, mode="socket_mode", headers=retry)).status == 200
     (post,) = fake_slack.wait_for("chat.postMessage")
     assert post["thread_ts"] == payload("app_mention")["ts"]
-    time.sleep(0.5)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 

@@ -6,11 +6,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import payload, texts
 
 from bot.slack.fake_api import FakeSlack
 from bot.slack.names import shown_name
-from bot.slack.render import CHECKING_HISTORY
+from tests.support.slack import payload, still_working, texts
 
 DATA = Path(__file__).parent / "data"
 EVTX = DATA / "application.evtx"
@@ -24,11 +23,6 @@ def share(slack, *files, event_id=None, retry=None, **fields):
 
 def thread_posts(fake_slack, event):
     return [c for c in fake_slack.calls_to("chat.postMessage") if c.get("thread_ts") == event["ts"]]
-
-
-def still_working(update) -> bool:
-    """A "reading…" update, or the summary still waiting for its history section."""
-    return "Reading" in update["text"] or CHECKING_HISTORY in texts([update])
 
 
 def final_text(fake_slack, timeout=15.0):
@@ -76,22 +70,22 @@ def test_log_by_content_whatever_its_name(slack, fake_slack):
     assert "from-ndes01" in summary["text"]
 
 
-def test_not_a_log_is_left_alone(slack, fake_slack):
+def test_not_a_log_is_left_alone(slack, fake_slack, services):
     file = fake_slack.add_file(
         "F1", "notes.txt", b"remember to renew the RA certificate\n", content_type="text/plain"
     )
     share(slack, file)
     fake_slack.wait_for("files.download")  # it was looked at...
-    time.sleep(0.8)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert fake_slack.calls_to("chat.postMessage") == []  # ...and nothing was said
 
 
-def test_image_is_not_even_downloaded(slack, fake_slack):
+def test_image_is_not_even_downloaded(slack, fake_slack, services):
     file = fake_slack.add_file(
         "F1", "screenshot.png", b"\x89PNG\r\n\x1a\n", content_type="image/png"
     )
     share(slack, file)
-    time.sleep(0.5)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert fake_slack.calls_to("files.download") == []
     assert fake_slack.calls_to("chat.postMessage") == []
 
@@ -172,7 +166,7 @@ def test_hostile_file_name_pings_no_one(slack, fake_slack, hostile):
     assert f"{shown_name(hostile)} report.evtx" in summary["text"]
 
 
-def test_redelivered_upload_is_processed_once(slack, fake_slack):
+def test_redelivered_upload_is_processed_once(slack, fake_slack, services):
     file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
     event = share(slack, file, event_id="EvUPLOAD")
     share(slack, file, event_id="EvUPLOAD", retry=1)  # Slack's retry
@@ -180,7 +174,7 @@ def test_redelivered_upload_is_processed_once(slack, fake_slack):
         slack, file, event_id="EvOTHER", text="<@UBOT> look"
     )  # the same message again as app_mention
     final_text(fake_slack)
-    time.sleep(0.5)
+    services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert len(thread_posts(fake_slack, event)) == 1
     assert len(fake_slack.calls_to("files.download")) == 1
 

@@ -1,32 +1,21 @@
-"""Fixtures: a fake Slack, the real Bolt app served over real HTTP, and a signed-request sender.
-
-The app is built exactly as `intune-bot run --http` builds it (settings from an
-environment, `create_app`, waitress), pointed at the fake with SLACK_API_URL.
-"""
+"""Test support for the Slack tests: signed requests as Slack sends them, payload files,
+what a list of posts showed, and waiting for an upload's summary."""
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
-from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
-from waitress import wasyncore
 
-from bot.settings import Settings
-from bot.slack.app import create_app
-from bot.slack.fake_api import TOKEN, FakeSlack
-from bot.slack.server import make_server
-from bot.slack.services import Services
+from bot.slack.fake_api import FakeSlack
+from bot.slack.render import CHECKING_HISTORY
 
 SECRET = "s3cret-signing"
 PAYLOADS = Path(__file__).parent.parent / "payloads"
@@ -104,47 +93,6 @@ class SlackSender:
         )
 
 
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def settings(fake_slack: FakeSlack, tmp_path: Path) -> Settings:
-    return Settings.from_env({
-        "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.api_url,
-        "INTUNE_BOT_DB": str(tmp_path / "history.db"),
-    })  # fmt: skip
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    services = Services(settings=settings, db=settings.db_path)
-    yield services
-    services.close(wait=True)  # let a file being read finish before the fake Slack goes away
-
-
-@pytest.fixture
-def app(settings: Settings, services: Services) -> App:
-    """The real Bolt app, as `intune-bot run` builds it, talking to the fake Slack."""
-    return create_app(settings, services)
-
-
-@pytest.fixture
-def slack(fake_slack: FakeSlack, app: App) -> Iterator[SlackSender]:
-    """The app under waitress on a free port; yields a sender of signed Slack requests."""
-    server = make_server(app, "127.0.0.1", 0, secret=SECRET, asyncore_loop_timeout=0.05)  # quick close
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield SlackSender(f"http://127.0.0.1:{server.effective_port}", fake_slack)
-    # Close from inside waitress's own loop: closing sockets under a running select() races.
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(5)
-    server.task_dispatcher.shutdown()
-
-
 def texts(calls: list) -> str:
     """Everything a list of posts showed: fallback text and every block's text."""
     out: list[str] = []
@@ -164,3 +112,28 @@ def texts(calls: list) -> str:
         out.append(call.get("text") or "")
         walk(call.get("blocks") or [])
     return "\n".join(out)
+
+
+def still_working(update) -> bool:
+    """A "reading…" update, or the summary still waiting for its history section."""
+    return "Reading" in update["text"] or CHECKING_HISTORY in texts([update])
+
+
+def share(slack, file, ts="1700000300.000300"):
+    event = {**payload("message_file_share"), "files": [file], "ts": ts, "event_ts": ts}
+    assert slack.event(event).status == 200
+    return event
+
+
+def summary_for(fake_slack, thread_ts, timeout=20.0):
+    """The summary: the last update of the message the bot posted in thread `thread_ts`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for post in fake_slack.calls_to("chat.postMessage"):
+            if post.get("thread_ts") == thread_ts and post.reply.get("ts"):
+                ts = post.reply["ts"]
+                done = [u for u in fake_slack.calls_to("chat.update") if u["ts"] == ts]
+                if done and not still_working(done[-1]):
+                    return done[-1]
+        time.sleep(0.05)
+    raise AssertionError([(c.method, c.get("text")) for c in fake_slack.calls])
