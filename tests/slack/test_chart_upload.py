@@ -9,20 +9,10 @@ import struct
 from bot.chart import timeline_chart
 from bot.slack.chart_upload import chart_filename
 from bot.summary import summarize_file
-from tests.support.connector_logs import legacy_pkcs_ca_outage
 from tests.support.legacy_log import write
-from tests.support.slack import payload, share, summary_for, texts
+from tests.support.slack import TS, outage, payload, share, summary_for, texts
 
 PNG = b"\x89PNG\r\n\x1a\n"
-TS = "1700000300.000300"
-
-
-def outage(fake_slack, tmp_path, name="NDES01-outage.evtx"):
-    path = tmp_path / "outage.evtx"
-    legacy_pkcs_ca_outage(path)  # ~30 hours, failures during a CA outage
-    return path, fake_slack.add_file("F1", name, path.read_bytes())
-
-
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == PNG and data[12:16] == b"IHDR"
     return struct.unpack(">II", data[16:24])

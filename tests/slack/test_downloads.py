@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import payload, texts
+
+from tests.support.slack import payload, texts
 
 EVTX = Path(__file__).parent / "data" / "application.evtx"
 FLOOR = 4.0  # seconds a download may take here (60 in production)

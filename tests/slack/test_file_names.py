@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import texts
 from hypothesis import given
 from hypothesis import strategies as st
-from test_chart_upload import TS, outage
-from test_connector_uploads import share, summary_for
 
 from bot.slack.names import MAX_CHARS, shown_name
+from tests.support.slack import TS, outage, share, summary_for, texts
 
 HOSTILE = "<!channel> ndes01 <@U0ADMIN>\u202e`x`.evtx"
 SHOWN = "‹!channel› ndes01 ‹@U0ADMIN›'x'.evtx"

@@ -16,6 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.slack.fake_api import FakeSlack
 from bot.slack.render import CHECKING_HISTORY
+from tests.support.connector_logs import legacy_pkcs_ca_outage
 
 SECRET = "s3cret-signing"
 PAYLOADS = Path(__file__).parent.parent / "payloads"
@@ -137,3 +138,12 @@ def summary_for(fake_slack, thread_ts, timeout=20.0):
                     return done[-1]
         time.sleep(0.05)
     raise AssertionError([(c.method, c.get("text")) for c in fake_slack.calls])
+
+
+TS = "1700000300.000300"  # the ts `share` gives a shared file by default
+
+
+def outage(fake_slack, tmp_path, name="NDES01-outage.evtx"):
+    path = tmp_path / "outage.evtx"
+    legacy_pkcs_ca_outage(path)  # ~30 hours, failures during a CA outage
+    return path, fake_slack.add_file("F1", name, path.read_bytes())
