@@ -197,3 +197,36 @@ def test_cli_lookup_detects_french_and_exits_1_when_nothing_matches():
     assert nothing.exit_code == 1 and json.loads(nothing.output)["matches"] == []
     help_text = " ".join(runner.invoke(cli, ["lookup", "--help"]).output.split())
     assert "--lang" in help_text and "French question in French" in help_text
+
+
+def test_slack_says_closest_did_you_mean_both_generations_and_shared_sources(chain):
+    from bot.slack import render
+
+    def shown(answer) -> str:
+        msg = render.answer(answer)
+        return json.dumps(msg["blocks"], ensure_ascii=False)
+
+    assert "Closest match (not exact):" in shown(lookup("crpverfymetric faliure"))
+    assert "Closest match" not in shown(lookup("CRPVerifyMetric_Failure"))
+    assert "Did you mean `0x00000410`?" in shown(lookup("x410"))
+    assert "legacy connector 20102 · current connector 1052" in shown(
+        lookup("why did PKCS issuance fail")
+    )
+    assert "Also event 1000 from: Application Error" in shown(lookup("event 1000", catalogue=chain))
+    symptom = shown(lookup("The submission is pending: Taken Under Submission", catalogue=chain))
+    assert "Symptom: Request pending at the CA" in symptom and "taken-under-submission" not in symptom
+
+
+def test_provenance_never_reaches_an_answer(tmp_path):
+    from bot.slack import render
+
+    secret = "EDITORS ONLY: copied from a 2019 thread"
+    text = entry_toml(**PENDING, provenance=secret, note={"en": "Seen on the CA.", "fr": "Vu."})
+    text += f'[[entry.fixes]]\nen = "Issue it"\nfr = "Émettez-le"\nsource = "{URL}"\nprovenance = "{secret}"\n'
+    catalogue = load_catalogue(write(tmp_path, "a.toml", text))
+    answer = lookup("Taken Under Submission", catalogue=catalogue)
+    for lang in ("en", "fr"):
+        shown = format_answer(answer, lang) + json.dumps(render.answer(answer, lang))
+        assert "Seen on the CA." in shown or "Vu." in shown  # the user's note is shown
+        assert secret not in shown
+    assert secret not in json.dumps(answer_to_json(answer))
