@@ -109,6 +109,9 @@ class Summary:
     check_first: dict | None = None
     problems: list[Problem] = field(default_factory=list)
     parser: str | None = None
+    files: list[dict] = field(default_factory=list)  # a zip's log members: {name, format, records}
+    skipped: list[dict] = field(default_factory=list)  # a zip's members not read: {name, reason}
+    ignored: int = 0  # records outside the chain (IIS requests to other URLs)
     # Every connector event, kept only when the caller asks (history ingest).
     events: list[ConnectorEvent] = field(default_factory=list, repr=False)
 
@@ -136,6 +139,8 @@ class Summary:
             "timeline": self.timeline,
             "check_first": self.check_first,
             "problems": [p.to_dict() for p in self.problems],
+            **({"files": self.files, "skipped": self.skipped} if self.format == "zip" else {}),
+            "ignored": self.ignored,
         }
 
 
@@ -377,7 +382,7 @@ def summarize_file(
     catalogue: Catalogue | None = None,
     keep_events: bool = False,
 ) -> Summary:
-    """Open an export (any supported format), summarize it, list its problems.
+    """Open a log (any supported format, or a zip of them), summarize it, list its problems.
 
     Raises `bot.logs.NotAnEventLog` when the file is not an event log export.
     """
@@ -390,4 +395,8 @@ def summarize_file(
     )  # fmt: skip
     summary.problems = list(log.problems)
     summary.parser = getattr(log, "parser", None)
+    summary.ignored = log.ignored
+    if log.format == "zip":
+        summary.files = [m.to_dict() for m in log.files]
+        summary.skipped = list(log.skipped)
     return summary

@@ -1,7 +1,9 @@
 """Decide what a file is from its first bytes, never from its name.
 
-Returns a `Sniffed` description for the event log formats we read, and raises
-`NotAnEventLog` with one line a helpdesk user understands for anything else.
+Returns a `Sniffed` description for the log formats we read (event log
+exports, IIS W3C logs, the legacy connector's NDESPlugin.log and .svclog
+traces, zips of any of these), and raises `NotAnEventLog` with one line a
+helpdesk user understands for anything else.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ HEAD_BYTES = 64 * 1024
 # (magic, what it is) for common uploads that are not event logs.
 _BINARY_MAGICS: list[tuple[bytes, str]] = [
     (b"%PDF", "looks like a PDF document"),
-    (b"PK\x03\x04", "looks like a ZIP archive (or an Office document)"),
     (b"PK\x05\x06", "looks like an empty ZIP archive"),
     (b"\x89PNG\r\n\x1a\n", "is an image (PNG)"),
     (b"\xff\xd8\xff", "is an image (JPEG)"),
@@ -45,7 +46,7 @@ _BINARY_MAGICS: list[tuple[bytes, str]] = [
 
 @dataclass(slots=True)
 class Sniffed:
-    format: str  # "evtx" | "xml" | "csv" | "txt"
+    format: str  # "evtx" | "xml" | "csv" | "txt" | "iis" | "svclog" | "ndesplugin" | "zip"
     encoding: str | None = None  # text formats: the codec to read with
     delimiter: str = ","
     columns: dict[str, int] = field(default_factory=dict)  # canonical name -> column index
@@ -54,15 +55,22 @@ class Sniffed:
     skip_lines: int = 0  # lines before the header (PowerShell's #TYPE line)
 
 
-def sniff(path: str | Path) -> Sniffed:
+def sniff(path: str | Path, name: str | None = None) -> Sniffed:
+    """What the file at `path` is; `name` is what to call it in a message (a zip member's name)."""
     path = Path(path)
-    name = path.name
     with open(path, "rb") as f:
         head = f.read(HEAD_BYTES)
+    return sniff_head(head, name or path.name)
+
+
+def sniff_head(head: bytes, name: str) -> Sniffed:
+    """What a file is from its first HEAD_BYTES bytes."""
     if not head:
         raise NotAnEventLog(f"{name} is empty")
     if head.startswith(b"ElfFile\x00"):
         return Sniffed("evtx")
+    if head.startswith(b"PK\x03\x04"):
+        return Sniffed("zip")
     if len(head) < 8 and b"ElfFile\x00".startswith(head):
         raise NotAnEventLog(f"{name} is too short to be an .evtx file (it was cut off)")
     for magic, what in _BINARY_MAGICS:
@@ -124,6 +132,8 @@ def _sniff_text(name: str, text: str, encoding: str) -> Sniffed:
     if body.startswith(("{", "[")):
         raise NotAnEventLog(f"{name} is JSON, not an event log export")
     lines = body.splitlines()
+    if _is_w3c(lines[:20]):
+        return Sniffed("iis", encoding, flavor="w3c")
     skip = 0
     if lines and lines[0].startswith("#TYPE"):
         skip = 1  # PowerShell Export-Csv without -NoTypeInformation
@@ -141,7 +151,25 @@ def _sniff_text(name: str, text: str, encoding: str) -> Sniffed:
         raise NotAnEventLog(
             f"{name} is a table, but not an event log export (no Date and Time / Event ID columns)"
         )
+    if _PLUGIN_MARKERS.search(body[:HEAD_BYTES]):
+        return Sniffed("ndesplugin", encoding, flavor="ndesplugin")
     raise NotAnEventLog(f"{name} is plain text, not an event log export")
+
+
+def _is_w3c(lines: list[str]) -> bool:
+    """An IIS (W3C extended) log: '#Software: Microsoft Internet Information Services', '#Fields:'."""
+    return any(line.startswith("#Fields:") for line in lines) or bool(
+        lines and lines[0].startswith("#Software: Microsoft Internet Information Services")
+    )
+
+
+# Words the legacy NDES policy module writes in NDESPlugin.log (domain.md §3.4,
+# from Microsoft's policy-module troubleshooting article); a table export that
+# mentions them is caught earlier by its header.
+_PLUGIN_MARKERS = re.compile(
+    r"VerifyRequest|Verify challenge|certificate registration point|NDESPlugin|CertificateRegistrationSvc",
+    re.I,
+)
 
 
 def _looks_like_table(lines: list[str]) -> bool:
@@ -178,6 +206,8 @@ def _sniff_xml(name: str, body: str, encoding: str) -> Sniffed:
         return Sniffed("xml", encoding, flavor="events")
     if local == "Event":
         return Sniffed("xml", encoding, flavor="wevtutil")
+    if local == "E2ETraceEvent":  # WCF trace (.svclog): a rootless stream of these
+        return Sniffed("svclog", encoding, flavor="e2e")
     if local.lower() == "html":
         raise NotAnEventLog(f"{name} is a web page, not an event log export")
     what = f"<{root}>" if root else "unknown"

@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.logs import Event, NotAnEventLog, Problem
 from bot.logs.detect import Sniffed, sniff
 from bot.logs.state import OutOfTime, ReadState
+from bot.logs.zipped import ZipLog
 
 # Guards against pathological files: iteration ends with a problem instead of
 # running on. Generous for real uploads (a 50 MB log reads in well under 2 s).
@@ -32,23 +33,27 @@ class LogFile:
         *,
         time_budget: float = TIME_BUDGET_S,
         max_records: int = MAX_RECORDS,
+        sniffed: Sniffed | None = None,
+        display: str | None = None,
     ) -> None:
         if parser not in PARSERS:
             raise ValueError(f"unknown parser {parser!r}: use one of {', '.join(PARSERS)}")
         self.path = Path(path)
         self.size = os.path.getsize(self.path)
-        self.sniffed: Sniffed = sniff(self.path)
+        self.name = display or self.path.name  # what messages call it (a zip member's name)
+        self.sniffed: Sniffed = sniffed or sniff(self.path, self.name)
         self.format = self.sniffed.format
         if self.format == "evtx":
             self.parser = "python" if parser == "python" else "rust"
         else:
-            self.parser = self.format  # "xml" | "csv" | "txt": one reader each
+            self.parser = self.format  # "xml" | "csv" | "txt" | "iis" | ...: one reader each
         self.time_budget = time_budget
         self.max_records = max_records
         self.problems: list[Problem] = []
         self.notes: list[str] = []  # facts worth telling that are not damage (e.g. local times)
         self.records_seen = 0  # events yielded
         self.records_skipped = 0  # records or file parts that could not be read
+        self.ignored = 0  # records outside the chain (IIS requests to other URLs)
         self.complete = False  # iteration reached the end (not stopped by a guard)
 
     def __repr__(self) -> str:
@@ -89,6 +94,7 @@ class LogFile:
         finally:
             reader.close()
             self.records_skipped = state.skipped
+            self.ignored = state.ignored
         if stopped:
             state.finish()
             state.problems.append(Problem("file", stopped))
@@ -109,6 +115,18 @@ class LogFile:
         return evtx_reader.read_rust(self.path, state, scan)
 
     def _text_reader(self, state) -> Iterator[Event]:
+        if self.format == "iis":
+            from bot.logs.iis_reader import read_iis
+
+            return read_iis(self.path, self.sniffed, state)
+        if self.format == "svclog":
+            from bot.logs.trace_reader import read_svclog
+
+            return read_svclog(self.path, self.sniffed, state)
+        if self.format == "ndesplugin":
+            from bot.logs.trace_reader import read_plugin_log
+
+            return read_plugin_log(self.path, self.sniffed, state)
         if self.format == "xml":
             from bot.logs.xml_reader import read_xml
 
@@ -189,8 +207,10 @@ class LogFile:
         return max(self.records_seen - verified, 0)
 
 
-def open_log(path: str | Path, parser: str = "auto", **limits) -> LogFile:
-    """Open an export, deciding its format from the content.
+def open_log(path: str | Path, parser: str = "auto", **limits) -> LogFile | ZipLog:
+    """Open a log (an export, an IIS or legacy trace log, a zip of them), by its content.
+
+    `limits`: time_budget, max_records, and for zips max_unpacked (the upload limit).
 
     Raises NotAnEventLog (one clear line) for anything that is not an event log,
     and ParserUnavailable when `parser="python"` but python-evtx is not installed
@@ -200,7 +220,11 @@ def open_log(path: str | Path, parser: str = "auto", **limits) -> LogFile:
         from bot.logs import ParserUnavailable
 
         raise ParserUnavailable("python-evtx is not installed here: use --parser rust (the default)")
-    return LogFile(path, parser, **limits)
+    sniffed = sniff(path)
+    if sniffed.format == "zip":
+        return ZipLog(path, parser, **limits)
+    limits.pop("max_unpacked", None)
+    return LogFile(path, parser, sniffed=sniffed, **limits)
 
 
 def read_events(path: str | Path, parser: str = "auto") -> Iterator[Event]:
@@ -208,4 +232,4 @@ def read_events(path: str | Path, parser: str = "auto") -> Iterator[Event]:
     yield from open_log(path, parser)
 
 
-__all__ = ["LogFile", "NotAnEventLog", "open_log", "read_events"]
+__all__ = ["LogFile", "NotAnEventLog", "ZipLog", "open_log", "read_events"]

@@ -29,15 +29,30 @@ _WRAPPER = "IntuneTriageRoot"  # a root for wevtutil's rootless stream
 
 
 def read_xml(path: Path, sniffed: Sniffed, state: ReadState) -> Iterator[Event]:
+    for count, elem in stream_elements(path, sniffed, state, "Event", rootless=sniffed.flavor == "wevtutil"):
+        try:
+            yield event_from_element(elem)
+        except Exception as err:
+            state.skipped += 1
+            state.problem(f"event {count}", f"could not be read: {err}")
+
+
+def stream_elements(
+    path: Path, sniffed: Sniffed, state: ReadState, local_name: str, *, rootless: bool
+) -> Iterator[tuple[int, ET.Element]]:
+    """(n, element) for each top-level element named `local_name`, dropped once the caller is done.
+
+    `rootless`: the file is a stream of such elements with no root
+    (wevtutil's output, WCF's .svclog traces): we give it one.
+    """
     parser = ET.XMLPullParser(events=("start", "end"))
-    rootless = sniffed.flavor == "wevtutil"
     if rootless:
         parser.feed(f"<{_WRAPPER}>")
     decoder = codecs.getincrementaldecoder(sniffed.encoding or "utf-8")(errors="replace")
     root: ET.Element | None = None
     depth = 0
     count = 0
-    since_event = 0  # characters fed since the last complete event
+    since_event = 0  # characters fed since the last complete element
     tail = ""  # end of the previous block, so a declaration split across blocks is seen
     first = True
     with open(path, "rb") as f:
@@ -68,17 +83,13 @@ def read_xml(path: Path, sniffed: Sniffed, state: ReadState) -> Iterator[Event]:
                             root = elem
                         continue
                     depth -= 1
-                    if depth != 1 or not elem.tag.endswith("Event"):
+                    if depth != 1 or not elem.tag.endswith(local_name):
                         continue
                     count += 1
                     since_event = 0
-                    try:
-                        yield event_from_element(elem)
-                    except Exception as err:
-                        state.skipped += 1
-                        state.problem(f"event {count}", f"could not be read: {err}")
+                    yield count, elem
                     if root is not None:
-                        root.clear()  # drop the finished event: memory stays flat
+                        root.clear()  # drop the finished element: memory stays flat
             except ET.ParseError as err:
                 line, column = err.position
                 state.skipped += 1
