@@ -14,18 +14,22 @@ import re
 from dataclasses import dataclass
 
 from bot.codes import find_codes
+from bot.hops import Source, row_of, source_of
 from bot.knowledge import Catalogue, Entry
 from bot.logs import Event
+from bot.symptoms import (
+    GENERIC_CODES,
+    iis_outcome,
+    signature,
+    specific_code,
+    trace_codes,
+    trace_outcome,
+    win32_code,
+)
 
 LEGACY, CURRENT, NDES, CA = "legacy", "current", "ndes", "ca"
-
-# The legacy log's provider name is undocumented; these are the names it and
-# its Application-log sibling are known or likely to use.
-_LEGACY_SOURCES = {"microsoft intune connector", "ndesconnector", "intune connector service",
-                   "microsoft intune connector service", "intune connector"}  # fmt: skip
-_CURRENT = "microsoft-intune-certificateconnectors"
-_NDES = "microsoft-windows-networkdeviceenrollmentservice"
-_CA = "microsoft-windows-certificationauthority"
+IIS_PROVIDER = "IIS"
+TRACE_CHANNELS = {"svclog", "ndesplugin.log"}  # the legacy text logs (bot.logs.trace_reader)
 
 GUID = r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?"
 _GUID = re.compile(GUID)
@@ -68,8 +72,11 @@ class ConnectorEvent:
     template: str | None = None
     thumbprint: str | None = None
     serial: str | None = None
-    family: str = LEGACY  # legacy | current | ndes | ca
+    family: str = LEGACY  # legacy | current | ndes | ca, or the hop for sources with no family
     noise_reason: str | None = None
+    hop: str = "connector"  # device | iis | ndes | connector | ca (bot.hops.HOPS)
+    # What groups events with no catalogued ID: an IIS (status, url, win32), a trace line's signature.
+    symptom: tuple | None = None
 
     @property
     def server(self) -> str:
@@ -77,40 +84,65 @@ class ConnectorEvent:
 
 
 def family_of(event: Event) -> str | None:
-    """Which connector-related source wrote this event, or None for any other."""
-    provider = event.provider.lower()
-    channel = event.channel.lower()
-    if provider == _CURRENT or channel.startswith(_CURRENT):
-        return CURRENT
-    if provider in _LEGACY_SOURCES or channel == "microsoft intune connector":
-        return LEGACY
-    if provider == _NDES:
-        return NDES
-    if provider == _CA:
-        return CA
-    return None
+    """Which chain source wrote this event (a catalogue family, else its hop), or None for any other."""
+    row = source_of(event)
+    return (row.family or row.hop) if row else None
 
 
-def recognize(event: Event, catalogue: Catalogue) -> tuple[str, Entry | None, str] | None:
-    """(family, catalogue entry, outcome) of a connector event; None for any other event."""
+_PER_EVENT = object()  # the memo's mark for sources whose outcome depends on each event's content
+
+
+def recognize(event: Event, catalogue: Catalogue) -> tuple[str, Entry | None, str, str] | None:
+    """(family, catalogue entry, outcome, hop) of a chain event; None for any other event."""
     # A log repeats a few (provider, channel, ID) triples thousands of times:
     # work each out once, memoized on the catalogue itself so a memo can never
     # outlive or mix up catalogues.
     memo = vars(catalogue).setdefault("_recognize_memo", {})
     key = (event.provider, event.channel, event.event_id, event.level)
-    try:
-        return memo[key]
-    except KeyError:
-        pass
-    family = family_of(event)
-    if family is None:
-        found = None
-    else:
-        entry = catalogue.event(event.event_id, family)
-        found = (family, entry, entry.outcome if entry else _outcome_from_level(event.level))
-    if len(memo) < 50_000:  # a hostile file may invent triples without end
-        memo[key] = found
+    found = memo.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = _recognize_kind(event, catalogue)
+        if len(memo) < 50_000:  # a hostile file may invent triples without end
+            memo[key] = found
+    if found is _PER_EVENT:
+        return _recognize_content(event, catalogue)
     return found
+
+
+_UNSEEN = object()
+
+
+def _recognize_kind(event: Event, catalogue: Catalogue):
+    row = row_of(event)
+    if row is None:
+        return None
+    if row.requires or event.provider == IIS_PROVIDER or event.channel.lower() in TRACE_CHANNELS:
+        return _PER_EVENT
+    if row.event_ids is not None and event.event_id not in row.event_ids:
+        return None
+    return _by_catalogue(event, catalogue, row)
+
+
+def _by_catalogue(event: Event, catalogue: Catalogue, row: Source):
+    entry = catalogue.event(event.event_id, row.family or event.provider)
+    if event.event_id in row.failure_ids:
+        outcome = "failure"  # e.g. the CA's event 53: logged as a warning, a denied request
+    elif entry is not None:
+        outcome = entry.outcome
+    else:
+        outcome = _outcome_from_level(event.level)
+    return (row.family or row.hop, entry, outcome, row.hop)
+
+
+def _recognize_content(event: Event, catalogue: Catalogue):
+    row = source_of(event)
+    if row is None:
+        return None
+    if event.provider == IIS_PROVIDER:
+        return ("w3c", None, iis_outcome(event), row.hop)
+    if event.channel.lower() in TRACE_CHANNELS:
+        return ("trace", None, trace_outcome(event), row.hop)
+    return _by_catalogue(event, catalogue, row)
 
 
 def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> ConnectorEvent | None:
@@ -123,11 +155,18 @@ def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> Conne
     recognized = recognize(event, catalogue)
     if recognized is None:
         return None
-    family, entry, outcome = recognized
+    family, entry, outcome, hop = recognized
+    if family in ("w3c", "trace"):
+        return _symptom_event(event, catalogue, family, outcome, hop)
     # Successes are most of a log and only their device matters (did a failed
     # device succeed later?): read their named fields, skip the text search.
     fields = extract_fields(event, thorough=outcome not in ("success", "info"))
     code = fields.get("code")
+    if hop != "connector" and outcome not in ("success", "info") and (code is None or code in GENERIC_CODES):
+        # NDES event 31 gives either the code with its message, or the message
+        # with 0x80004005: the message's own code says more.
+        texts = [v for v in event.data.values() if v] + ([event.message] if event.message else [])
+        code = specific_code([code] if code else [], texts, catalogue) or code
     noise = _noise(catalogue, entry, event, code)
     if noise:
         outcome = "noise"
@@ -151,7 +190,23 @@ def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> Conne
         serial=fields.get("serial"),
         family=family,
         noise_reason=noise,
+        hop=hop,
     )
+
+
+def _symptom_event(event: Event, catalogue: Catalogue, family: str, outcome: str, hop: str) -> ConnectorEvent:
+    """An IIS request or a legacy trace line: grouped by what it says, not by an event ID."""
+    if family == "w3c":  # an IIS request
+        d = event.data
+        code = win32_code(d.get("win32", ""))
+        symptom: tuple = ("iis", d.get("status", ""), d.get("url", ""), d.get("win32", ""))
+    else:
+        text = event.message or ""
+        code = specific_code(trace_codes(text), [text], catalogue) if outcome in ("failure", "warning") else None
+        symptom = ("trace", signature(text))
+    fields = extract_fields(event, thorough=False) if family == "trace" else {}
+    return ConnectorEvent(event=event, entry=None, outcome=outcome, operation=hop, code=code,
+                          device_id=fields.get("device"), family=family, hop=hop, symptom=symptom)  # fmt: skip
 
 
 _NO_DATA: dict[str, str] = {}  # shared by slim events; never written to

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.classify import ConnectorEvent, classify, device_of, is_noise, recognize
+from bot.hops import HOPS
 from bot.knowledge import Advice, Catalogue, Entry, default_catalogue
 from bot.logs import Event, Problem
 
@@ -39,6 +40,11 @@ class Group:
     operation: str
     entry: Entry | None
     code_entry: Entry | None
+    hop: str = "connector"
+    source: str = ""  # the provider exactly as in the log, or "IIS"
+    status: str | None = None  # IIS: "403.16", with its url (cs-uri-stem) and win32 status
+    url: str | None = None
+    win32: int | None = None
     count: int = 0
     first: datetime | None = None
     last: datetime | None = None
@@ -73,7 +79,7 @@ class Group:
             }
 
         return {
-            "event_id": self.event_id,
+            "event_id": self.event_id or None,
             "name": self.name,
             "code": self.code,
             "code_name": self.code_name,
@@ -87,6 +93,10 @@ class Group:
             "users": top(self.users),
             "cas": top(self.cas),
             "templates": top(self.templates),
+            "hop": self.hop,
+            "source": self.source,
+            **({"status": self.status, "url": self.url, "win32": self.win32} if self.status else {}),
+            "fix": _first_fix(self),
         }
 
 
@@ -112,12 +122,18 @@ class Summary:
     files: list[dict] = field(default_factory=list)  # a zip's log members: {name, format, records}
     skipped: list[dict] = field(default_factory=list)  # a zip's members not read: {name, reason}
     ignored: int = 0  # records outside the chain (IIS requests to other URLs)
+    hops: dict[str, dict[str, int]] = field(default_factory=dict)  # hop -> {records, failures}
     # Every connector event, kept only when the caller asks (history ingest).
     events: list[ConnectorEvent] = field(default_factory=list, repr=False)
 
     @property
     def dominant(self) -> Group | None:
         return self.failures[0] if self.failures else None
+
+    @property
+    def broken_hop(self) -> str | None:
+        """The first hop of the chain (device first) whose logs hold failures."""
+        return next((h for h in HOPS if self.hops.get(h, {}).get("failures")), None)
 
     def to_dict(self) -> dict:
         """The `intune-bot summarize --json` contract of DESIGN.md, and more."""
@@ -139,6 +155,8 @@ class Summary:
             "timeline": self.timeline,
             "check_first": self.check_first,
             "problems": [p.to_dict() for p in self.problems],
+            "hops": {h: self.hops[h] for h in HOPS if h in self.hops},
+            "broken_hop": self.broken_hop,
             **({"files": self.files, "skipped": self.skipped} if self.format == "zip" else {}),
             "ignored": self.ignored,
         }
@@ -165,6 +183,8 @@ class Summarizer:
         self.noise: Counter = Counter()
         self.noise_reason: dict[str, str] = {}
         self.hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+        self.hop_records: dict[str, int] = {}
+        self.hop_failures: dict[str, int] = {}
         # Latest success per (server, operation, device), and the failures and
         # retries to check against it once every event has been seen: exports
         # are not always in time order (Event Viewer XML is newest first).
@@ -181,7 +201,9 @@ class Summarizer:
         recognized = recognize(event, self.catalogue)
         if recognized is None:
             return
-        family, entry, outcome = recognized
+        family, entry, outcome, hop = recognized
+        hops = self.hop_records
+        hops[hop] = hops.get(hop, 0) + 1
         if (
             outcome in ("success", "info")
             and entry is not None
@@ -230,6 +252,7 @@ class Summarizer:
             group.add(ce)
             if outcome == "failure":
                 hour[0] += 1
+                self.hop_failures[ce.hop] = self.hop_failures.get(ce.hop, 0) + 1
             if device_key:
                 self.pending.append((group, device_key, t))
 
@@ -243,20 +266,26 @@ class Summarizer:
         return self._hour_counts
 
     def _group(self, ce: ConnectorEvent) -> Group:
-        key = (ce.outcome, str(ce.event.event_id), ce.code)
+        event = ce.event
+        key = (ce.outcome, ce.hop, event.provider, str(event.event_id), ce.code, ce.symptom)
         group = self.groups.get(key)
         if group is None:
             code_entry = self.catalogue.get(ce.code) if ce.code else None
             group = self.groups[key] = Group(
-                event_id=str(ce.event.event_id),
-                name=ce.entry.name if ce.entry else f"{ce.event.provider} {ce.event.event_id}",
+                event_id="" if ce.symptom else str(event.event_id),
+                name=_group_name(ce, code_entry),
                 code=ce.code,
                 code_name=code_entry.name if code_entry else None,
                 outcome=ce.outcome,
                 operation=ce.operation,
                 entry=ce.entry,
                 code_entry=code_entry,
+                hop=ce.hop,
+                source=event.provider,
             )
+            if ce.symptom and ce.symptom[0] == "iis":
+                _, group.status, group.url, win32 = ce.symptom
+                group.win32 = int(win32) if win32.isdigit() else None
         return group
 
     def result(self, file: str = "", format: str = "", problems=()) -> Summary:
@@ -270,7 +299,7 @@ class Summarizer:
         for group, device_key, t in self.pending:
             if self.last_success.get(device_key, _EPOCH) > t:
                 group.later_succeeded += 1
-        by_count = sorted(self.groups.values(), key=lambda g: (-g.count, g.event_id, g.code or ""))
+        by_count = sorted(self.groups.values(), key=lambda g: (-g.count, g.event_id, g.code or "", g.name))
         summary = Summary(
             file=file,
             format=format,
@@ -291,6 +320,8 @@ class Summarizer:
             timeline=self._timeline(),
             problems=list(problems),
             events=self.kept,
+            hops={h: {"records": n, "failures": self.hop_failures.get(h, 0)}
+                  for h, n in self.hop_records.items()},  # fmt: skip
         )
         summary.check_first = _check_first(summary.dominant)
         return summary
@@ -349,6 +380,24 @@ def _check_first(group: Group | None) -> dict | None:
         "fixes": [_advice(a) for a in fixes],
         "doc": (group.code_entry or group.entry).doc if (group.code_entry or group.entry) else None,
     }
+
+
+def _group_name(ce: ConnectorEvent, code_entry: Entry | None) -> str:
+    if ce.entry:
+        return ce.entry.name
+    if ce.symptom and ce.symptom[0] == "iis":
+        return f"HTTP {ce.symptom[1]} on {ce.symptom[2]}"
+    if ce.symptom:  # a trace line: its own words, masked, say more than the code's name
+        return ce.symptom[1] or (code_entry.name if code_entry else ce.event.provider)
+    return f"{ce.event.provider} {ce.event.event_id}"
+
+
+def _first_fix(group: Group) -> dict | None:
+    """The first fix the catalogue gives for a group: the code's, else the event's."""
+    for entry in (group.code_entry, group.entry):
+        if entry is not None and entry.id != "0x00000000" and entry.fixes:
+            return _advice(entry.fixes[0])
+    return None
 
 
 def _advice(a: Advice) -> dict:

@@ -67,8 +67,9 @@ def test_ndes_event_31_with_inverted_field_names():
                    "ErrorMessage": "0x80004005"},
               provider="Microsoft-Windows-NetworkDeviceEnrollmentService", channel="Application")  # fmt: skip
     ce = classify(e, default_catalogue())
-    assert ce.code == "0x80004005"
-    assert ce.outcome == "failure"
+    # The generic 0x80004005 gives way to the code of the message beside it (issue 11 item 1).
+    assert ce.code == "0x80094800"
+    assert ce.outcome == "failure" and ce.hop == "ndes"
 
 
 def test_validate_ndes_url_noise_is_not_a_failure():

@@ -79,7 +79,8 @@ def test_benign_noise_is_not_a_failure(tmp_path):
     got = summarize_file(path).to_dict()
     noise = {n["event_id"]: n["count"] for n in got["noise"]}
     assert noise == truth["noise"]
-    failing = {g["event_id"] for g in got["failures"]}
+    # By source too: the w3wp.exe crash (Application Error 1000) is a failure, the connector's 1000 noise.
+    failing = {g["event_id"] for g in got["failures"] if g["source"].startswith("Microsoft-Intune")}
     assert not failing & set(noise)
 
 

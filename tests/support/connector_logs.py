@@ -491,7 +491,8 @@ class LogBuilder:
             computer=server, provider_guid=NDES_GUID, level=2, eventdata_name="EVENT_MSCEP_FAIL_SUBMIT",
             data=[("ErrorCode", text), ("ErrorMessage", "0x80004005")],
             message=f"The Network Device Enrollment Service cannot submit the certificate request ({text}). 0x80004005",
-            tag=Fact(NDES, "failure", "ndes_submit", "0x80004005"),
+            # the generic 0x80004005 gives way to the code of the message (CERTSRV_E_UNSUPPORTED_CERT_TYPE)
+            tag=Fact(NDES, "failure", "ndes_submit", "0x80094800"),
         )  # fmt: skip
 
     def ndes_url_test_noise(self, t: datetime, server: str, *, store: bool = True) -> Record:
@@ -532,12 +533,17 @@ class LogBuilder:
         )  # fmt: skip
 
     def app_error_1000(self, t: datetime, server: str, *, store: bool = True) -> Record:
-        """ "Application Error" 1000: same ID as the connector's PkcsRequestSuccess, other source."""
+        """ "Application Error" 1000: same ID as the connector's PkcsRequestSuccess, other source.
+
+        A w3wp.exe crash is the NDES server's web stack failing: an IIS-hop failure.
+        """
         return self._rec(
             store, event_id=1000, time=t, provider="Application Error", channel="Application",
             computer=server, level=2, qualifiers=0,
             data=[(None, "w3wp.exe"), (None, "10.0.17763.1"), (None, "ntdll.dll"), (None, "c0000374")],
-            message="Faulting application name: w3wp.exe", tag=Fact(None, "other"),
+            message="Faulting application name: w3wp.exe, version: 10.0.17763.1, faulting module name: "
+                    "ntdll.dll, exception code: 0xc0000374",
+            tag=Fact("iis", "failure", "iis", "0xC0000374"),
         )  # fmt: skip
 
     def msi_1033(self, t: datetime, server: str, *, store: bool = True) -> Record:
@@ -729,9 +735,10 @@ def new_connector_mixed(path: str | Path, *, fmt: str = "evtx", seed: int = 2,
 
     Known numbers: 1052 and 1001 per HRESULT: 0x800706BA x3, 0x80094800 x2, 0x80094012 x1;
     1051/0x800706BA x10 retries, of which 4 later succeeded; 4005 (no code) x2;
-    2 (NullReferenceException, no code) x1; NDES 31/0x80004005 x2; CA 128 warning x1;
+    2 (NullReferenceException, no code) x1; NDES 31/0x80094800 x2; CA 128 warning x1;
     successes 1050 x16, 1000 x16, 4003 x8, 4004/4006/4008/4000 x6; noise: 1000 x1
-    (install), 10 x1 (NDES URL test); unrelated: 7036 x3, "Application Error" 1000 x1, MsiInstaller 1033 x1.
+    (install), 10 x1 (NDES URL test); IIS hop: "Application Error" 1000 (w3wp.exe) x1;
+    unrelated: 7036 x3, MsiInstaller 1033 x1.
     """
     b = LogBuilder(seed)
     t = START

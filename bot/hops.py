@@ -1,0 +1,127 @@
+"""The hops of the certificate chain, and which one wrote an event.
+
+A certificate that never arrives failed at one hop: the device asks IIS /
+NDES, NDES asks the connector's policy module, the connector asks the CA.
+Which provider logs at which hop is data: knowledge/chain/hops.toml, one row
+per provider with a public source. `source_of(event)` finds the row; bot.classify
+takes the event's meaning from the catalogue.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from dataclasses import dataclass
+
+from bot.logs import Event
+
+HOPS = ("device", "iis", "ndes", "connector", "ca")  # the order a request travels
+HOP_LABELS = {"device": "device", "iis": "IIS", "ndes": "NDES", "connector": "connector", "ca": "CA"}
+_MATCH_KEYS = ("provider", "prefix", "channel", "channel_prefix")
+_KEYS = {*_MATCH_KEYS, "hop", "event_ids", "requires", "failure_ids", "family", "source"}
+
+
+class HopTableError(ValueError):
+    """knowledge/chain/hops.toml is malformed; the message names the row."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One row of the hop table: a provider (or channel) and the hop it logs at."""
+
+    hop: str
+    providers: tuple[str, ...] = ()  # lower-case
+    prefix: str | None = None
+    channel: str | None = None
+    channel_prefix: str | None = None
+    event_ids: frozenset[int] | None = None
+    requires: str | None = None  # lower-case
+    failure_ids: frozenset[int] = frozenset()
+    family: str | None = None
+    url: str = ""
+
+    def matches(self, provider: str, channel: str) -> bool:
+        """provider / channel lower-cased."""
+        if self.providers and provider not in self.providers:
+            return False
+        if self.prefix and not provider.startswith(self.prefix):
+            return False
+        if self.channel and channel != self.channel:
+            return False
+        return not (self.channel_prefix and not channel.startswith(self.channel_prefix))
+
+    def admits(self, event: Event) -> bool:
+        """Does this event belong to the chain (the row's event IDs and required text)?"""
+        if self.event_ids is not None and event.event_id not in self.event_ids:
+            return False
+        if self.requires is None:
+            return True
+        text = " ".join([event.message or "", *event.data.values()]).lower()
+        return self.requires in text
+
+
+def table_path() -> str:
+    from bot.knowledge import knowledge_dir
+
+    return os.path.join(knowledge_dir(), "chain", "hops.toml")
+
+
+@functools.lru_cache(maxsize=4)
+def load_table(path: str | None = None) -> tuple[Source, ...]:
+    path = path or table_path()
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    rows = []
+    for i, raw in enumerate(data.get("source", []), 1):
+        where = f"{os.path.basename(path)}: source #{i}"
+        unknown = set(raw) - _KEYS
+        if unknown:
+            raise HopTableError(f"{where}: unknown field(s) {sorted(unknown)}")
+        if raw.get("hop") not in HOPS:
+            raise HopTableError(f"{where}: hop must be one of {', '.join(HOPS)}")
+        if not any(k in raw for k in _MATCH_KEYS) or not str(raw.get("source", "")).startswith("https://"):
+            raise HopTableError(f"{where}: needs a provider, prefix or channel, and an https source")
+        providers = raw.get("provider", ())
+        providers = (providers,) if isinstance(providers, str) else tuple(providers)
+        low = _lower_or_none
+        rows.append(Source(
+            hop=raw["hop"], providers=tuple(p.lower() for p in providers), prefix=low(raw.get("prefix")),
+            channel=low(raw.get("channel")), channel_prefix=low(raw.get("channel_prefix")),
+            event_ids=frozenset(raw["event_ids"]) if "event_ids" in raw else None,
+            requires=low(raw.get("requires")), failure_ids=frozenset(raw.get("failure_ids", ())),
+            family=raw.get("family"), url=raw["source"],
+        ))  # fmt: skip
+    return tuple(rows)
+
+
+def _lower_or_none(value: str | None) -> str | None:
+    return value.lower() if value else None
+
+
+_BY_NAME: dict[tuple[str, str], Source | None] = {}
+
+
+def row_of(event: Event) -> Source | None:
+    """The hop-table row of the event's provider and channel (not yet checked against its ID)."""
+    key = (event.provider, event.channel)
+    try:
+        return _BY_NAME[key]
+    except KeyError:
+        provider, channel = event.provider.lower(), event.channel.lower()
+        row = next((r for r in load_table() if r.matches(provider, channel)), None)
+        if row is None and provider and not provider.startswith("microsoft-windows-"):
+            # Event Viewer's Source column (CSV / TXT exports) drops "Microsoft-Windows-".
+            full = "microsoft-windows-" + provider
+            row = next((r for r in load_table() if r.matches(full, channel)), None)
+        if len(_BY_NAME) < 10_000:  # a hostile file may invent names without end
+            _BY_NAME[key] = row
+        return row
+
+
+def source_of(event: Event) -> Source | None:
+    """The hop-table row of the event, or None when it is not part of the chain."""
+    row = row_of(event)
+    if row is None or not row.admits(event):
+        return None
+    return row

@@ -1,0 +1,128 @@
+"""What an event with no catalogued ID says: IIS statuses and legacy trace lines.
+
+IIS requests and the lines of NDESPlugin.log / .svclog carry no event ID, so
+their outcome comes from what they say: an HTTP status, a level, words such
+as "failed" or "returns true", an HRESULT or a WinHTTP error number. And an
+event that gives only the generic 0x80004005 beside a message gets the
+specific code of that message, from the catalogue's HRESULT texts (NDES
+event 31 does both, depending on its cause).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.codes import find_codes
+from bot.knowledge import Catalogue
+from bot.logs import Event
+
+GENERIC_CODES = frozenset({"0x80004005", "0x8000FFFF", "0x80070057"})  # E_FAIL, E_UNEXPECTED, E_INVALIDARG
+
+
+def iis_outcome(event: Event) -> str:
+    """success for 1xx-3xx and for the healthy answer to a bare GET of mscep.dll, else failure.
+
+    Browsing https://<server>/certsrv/mscep/mscep.dll answers "HTTP Error 403.0 -
+    Forbidden" when NDES works (domain.md §4, the policy-module article).
+    """
+    status = event.data.get("status", "")
+    code = status.split(".", 1)[0]
+    if code[:1] in ("1", "2", "3"):
+        return "success"
+    if status == "403.0" and healthy_probe(event):
+        return "success"
+    return "failure"
+
+
+def healthy_probe(event: Event) -> bool:
+    """A bare GET of mscep.dll: what a browser or a monitoring probe sends."""
+    d = event.data
+    return d.get("method", "").upper() == "GET" and not d.get("query") and d.get("url", "").lower().endswith("/mscep.dll")
+
+
+def win32_code(win32: str) -> str | None:
+    """sc-win32-status as an HRESULT: 2148204809 -> 0x800B0109, 1346 -> 0x80070542 (HRESULT_FROM_WIN32)."""
+    if not win32.isdigit():
+        return None
+    n = int(win32)
+    if n == 0 or n > 0xFFFFFFFF:
+        return None
+    if n < 0x10000:
+        n = 0x80070000 | n
+    return f"0x{n:08X}"
+
+
+# Words of failure and of success in the legacy logs' lines (the policy-module
+# article quotes them: "Verify challenge returns true", "Exiting VerifyRequest
+# with 0x0", "VerifyRequest Finished with status True", "Failed to send http
+# request ... Error 12175", "... returns false").
+_FAILED = re.compile(
+    r"(?i)\b(?:exception|failed|failure|fails|denied|could not|cannot|can't|unable to|"
+    r"returns? false|status false|error\s+\d{3,})\b|<title>\s*[45]\d\d"
+)
+_SUCCEEDED = re.compile(r"(?i)returns? true|status true|with 0x0\b|\bsucceeded\b|\bsuccessfully\b")
+_WINHTTP = re.compile(r"(?i)\berror\s+(12\d{3})\b")  # WinHTTP errors are 12001-12186
+
+
+def trace_outcome(event: Event) -> str:
+    text = event.message or ""
+    if event.level in (1, 2) or (event.level in (None, 3, 4) and _FAILED.search(text)):
+        return "failure"
+    if event.level == 3:
+        return "warning"
+    if _SUCCEEDED.search(text):
+        return "success"
+    return "info"
+
+
+def trace_codes(text: str) -> list[str]:
+    """HRESULTs in a line, then its WinHTTP error as one (12175 -> 0x80072F8F)."""
+    codes = find_codes(text) if ("0x" in text or "0X" in text) else []
+    for m in _WINHTTP.finditer(text):
+        codes.append(f"0x{0x80070000 | int(m.group(1)):08X}")
+    return codes
+
+
+_MASK = re.compile(
+    r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?"
+    r"|0[xX][0-9A-Fa-f]+|\b[0-9A-Fa-f]{16,}\b|\b\d+\b"
+)
+
+
+def signature(text: str, limit: int = 120) -> str:
+    """A line with its IDs and numbers masked, so repeats of one failure group together."""
+    first = text.split(" at ", 1)[0].strip()  # a .NET stack trace starts at the first ' at '
+    return " ".join(_MASK.sub("…", first).split())[:limit]
+
+
+def specific_code(codes: list[str], texts: list[str], catalogue: Catalogue) -> str | None:
+    """The most specific code: a non-generic one found, else the code whose message is in the text."""
+    specific = [c for c in codes if c not in GENERIC_CODES]
+    if specific:
+        return specific[0]
+    by_message = _codes_by_message(catalogue)
+    for text in texts:
+        key = _fold(text)
+        if key in by_message:
+            return by_message[key]
+        for message, code in by_message.items():
+            if len(message) >= 20 and message in key:
+                return code
+    return codes[0] if codes else None
+
+
+def _codes_by_message(catalogue: Catalogue) -> dict[str, str]:
+    memo = vars(catalogue).get("_codes_by_message")
+    if memo is None:
+        memo = {}
+        for entry in catalogue.codes():
+            for text in (entry.description.en, *entry.other_wordings):
+                folded = _fold(text)
+                if folded and entry.id not in GENERIC_CODES:
+                    memo.setdefault(folded, entry.id)
+        vars(catalogue)["_codes_by_message"] = memo
+    return memo
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .")
