@@ -14,14 +14,16 @@ import re
 from dataclasses import dataclass
 
 from bot.codes import find_codes
-from bot.hops import Source, row_of, source_of
+from bot.hops import Source, catalogue_row, row_of, source_of
 from bot.knowledge import Catalogue, Entry
 from bot.logs import Event
 from bot.symptoms import (
     GENERIC_CODES,
+    iis_entry,
     iis_outcome,
     signature,
     specific_code,
+    symptom_entry,
     trace_codes,
     trace_outcome,
     win32_code,
@@ -113,7 +115,7 @@ _UNSEEN = object()
 
 
 def _recognize_kind(event: Event, catalogue: Catalogue):
-    row = row_of(event)
+    row = row_of(event) or catalogue_row(event, catalogue)
     if row is None:
         return None
     if row.requires or event.provider == IIS_PROVIDER or event.channel.lower() in TRACE_CHANNELS:
@@ -131,7 +133,8 @@ def _by_catalogue(event: Event, catalogue: Catalogue, row: Source):
         outcome = entry.outcome
     else:
         outcome = _outcome_from_level(event.level)
-    return (row.family or row.hop, entry, outcome, row.hop)
+    hop = entry.hop if entry is not None and entry.hop else row.hop
+    return (row.family or hop, entry, outcome, hop)
 
 
 def _recognize_content(event: Event, catalogue: Catalogue):
@@ -139,9 +142,12 @@ def _recognize_content(event: Event, catalogue: Catalogue):
     if row is None:
         return None
     if event.provider == IIS_PROVIDER:
-        return ("w3c", None, iis_outcome(event), row.hop)
+        entry = iis_entry(catalogue, event)
+        return ("w3c", entry, iis_outcome(event, entry), row.hop)
     if event.channel.lower() in TRACE_CHANNELS:
-        return ("trace", None, trace_outcome(event), row.hop)
+        entry = symptom_entry(catalogue, event.message or "")
+        outcome = entry.outcome if entry is not None else trace_outcome(event)
+        return ("trace", entry, outcome, entry.hop if entry is not None and entry.hop else row.hop)
     return _by_catalogue(event, catalogue, row)
 
 
@@ -157,7 +163,7 @@ def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> Conne
         return None
     family, entry, outcome, hop = recognized
     if family in ("w3c", "trace"):
-        return _symptom_event(event, catalogue, family, outcome, hop)
+        return _symptom_event(event, catalogue, family, entry, outcome, hop)
     # Successes are most of a log and only their device matters (did a failed
     # device succeed later?): read their named fields, skip the text search.
     fields = extract_fields(event, thorough=outcome not in ("success", "info"))
@@ -194,7 +200,8 @@ def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> Conne
     )
 
 
-def _symptom_event(event: Event, catalogue: Catalogue, family: str, outcome: str, hop: str) -> ConnectorEvent:
+def _symptom_event(event: Event, catalogue: Catalogue, family: str, entry: Entry | None,
+                   outcome: str, hop: str) -> ConnectorEvent:  # fmt: skip
     """An IIS request or a legacy trace line: grouped by what it says, not by an event ID."""
     if family == "w3c":  # an IIS request
         d = event.data
@@ -205,7 +212,9 @@ def _symptom_event(event: Event, catalogue: Catalogue, family: str, outcome: str
         code = specific_code(trace_codes(text), [text], catalogue) if outcome in ("failure", "warning") else None
         symptom = ("trace", signature(text))
     fields = extract_fields(event, thorough=False) if family == "trace" else {}
-    return ConnectorEvent(event=event, entry=None, outcome=outcome, operation=hop, code=code,
+    if family == "trace" and entry is not None:
+        symptom = ("trace", entry.key)  # one group per catalogued symptom, however worded
+    return ConnectorEvent(event=event, entry=entry, outcome=outcome, operation=entry.operation if entry else hop, code=code,
                           device_id=fields.get("device"), family=family, hop=hop, symptom=symptom)  # fmt: skip
 
 

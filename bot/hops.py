@@ -125,3 +125,24 @@ def source_of(event: Event) -> Source | None:
     if row is None or not row.admits(event):
         return None
     return row
+
+
+def catalogue_row(event: Event, catalogue) -> Source | None:
+    """A row for a provider the table does not list but the catalogue has events of.
+
+    Only the catalogued IDs belong to the chain (a generic provider such as
+    "Application Error" writes many others); their hop is the entries' own.
+    """
+    rows = vars(catalogue).get("_hop_rows")
+    if rows is None:
+        ids: dict[str, set[int]] = {}
+        hops: dict[str, tuple[str, str]] = {}
+        for entry in catalogue.events():
+            if entry.provider and entry.hop and entry.id.isdigit():
+                name = entry.provider.lower()
+                ids.setdefault(name, set()).add(int(entry.id))
+                hops.setdefault(name, (entry.hop, entry.doc))
+        rows = {name: Source(hop=hops[name][0], providers=(name,), event_ids=frozenset(found),
+                             url=hops[name][1]) for name, found in ids.items()}  # fmt: skip
+        vars(catalogue)["_hop_rows"] = rows
+    return rows.get(event.provider.lower())

@@ -13,25 +13,50 @@ from __future__ import annotations
 import re
 
 from bot.codes import find_codes
-from bot.knowledge import Catalogue
+from bot.knowledge import Catalogue, Entry
 from bot.logs import Event
+from bot.normalize import contains_words, fold
 
 GENERIC_CODES = frozenset({"0x80004005", "0x8000FFFF", "0x80070057"})  # E_FAIL, E_UNEXPECTED, E_INVALIDARG
 
 
-def iis_outcome(event: Event) -> str:
-    """success for 1xx-3xx and for the healthy answer to a bare GET of mscep.dll, else failure.
+def iis_outcome(event: Event, entry: Entry | None = None) -> str:
+    """The catalogue's outcome for the status, else success for 1xx-3xx, else failure.
 
     Browsing https://<server>/certsrv/mscep/mscep.dll answers "HTTP Error 403.0 -
-    Forbidden" when NDES works (domain.md §4, the policy-module article).
+    Forbidden" when NDES works (domain.md §4, the policy-module article): that
+    bare GET is healthy, while a 403 to a SCEP operation is not, whatever the
+    entry for the status says.
     """
     status = event.data.get("status", "")
-    code = status.split(".", 1)[0]
-    if code[:1] in ("1", "2", "3"):
-        return "success"
     if status == "403.0" and healthy_probe(event):
         return "success"
-    return "failure"
+    failed = status[:1] not in ("1", "2", "3")
+    outcome = entry.outcome if entry is not None else ("failure" if failed else "success")
+    return "failure" if failed and outcome == "success" else outcome
+
+
+def iis_entry(catalogue: Catalogue, event: Event) -> Entry | None:
+    """The catalogue's answer for a request: status with its win32 status, else the status alone."""
+    d = event.data
+    status, win32, url = d.get("status", ""), d.get("win32", ""), d.get("url", "").lower()
+    for key in (f"IIS:{status}:{win32}", f"IIS:{status}"):
+        entry = catalogue.get(key) if key.count(":") == 1 or win32 not in ("", "0") else None
+        if entry is not None and (not entry.urls or url.startswith(tuple(u.lower() for u in entry.urls))):
+            return entry
+    return None
+
+
+def symptom_entry(catalogue: Catalogue, text: str) -> Entry | None:
+    """The catalogued symptom whose pattern is in the text (a legacy log line)."""
+    patterns = vars(catalogue).get("_symptom_patterns")
+    if patterns is None:
+        patterns = [(fold(p), e) for e in catalogue.entries if e.kind == "symptom" for p in e.patterns]
+        vars(catalogue)["_symptom_patterns"] = patterns
+    if not patterns:
+        return None
+    folded = fold(text)
+    return next((e for p, e in patterns if contains_words(folded, p)), None)
 
 
 def healthy_probe(event: Event) -> bool:
@@ -102,11 +127,11 @@ def specific_code(codes: list[str], texts: list[str], catalogue: Catalogue) -> s
         return specific[0]
     by_message = _codes_by_message(catalogue)
     for text in texts:
-        key = _fold(text)
+        key = fold(text)
         if key in by_message:
             return by_message[key]
         for message, code in by_message.items():
-            if len(message) >= 20 and message in key:
+            if len(message) >= 20 and contains_words(key, message):
                 return code
     return codes[0] if codes else None
 
@@ -117,12 +142,8 @@ def _codes_by_message(catalogue: Catalogue) -> dict[str, str]:
         memo = {}
         for entry in catalogue.codes():
             for text in (entry.description.en, *entry.other_wordings):
-                folded = _fold(text)
+                folded = fold(text)
                 if folded and entry.id not in GENERIC_CODES:
                     memo.setdefault(folded, entry.id)
         vars(catalogue)["_codes_by_message"] = memo
     return memo
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.lower().split()).strip(" .")

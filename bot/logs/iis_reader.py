@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.logs import Event
 from bot.logs.detect import Sniffed
 from bot.logs.state import ReadState
+from bot.logs.text_reader import bounded_lines
 
 PROVIDER = "IIS"
 MAX_LINE = 64 * 1024  # a request line longer than this is hostile: skipped
@@ -46,18 +47,8 @@ def is_chain_url(stem: str) -> bool:
 def read_iis(path: Path, sniffed: Sniffed, state: ReadState) -> Iterator[Event]:
     columns: dict[str, int] = {}
     with open(path, encoding=sniffed.encoding or "utf-8", errors="replace", newline="") as f:
-        number = 0
-        while True:
-            line = f.readline(MAX_LINE)
-            if not line:
-                return
-            number += 1
-            if len(line) >= MAX_LINE and not line.endswith("\n"):
-                while line and not line.endswith("\n"):
-                    line = f.readline(MAX_LINE)
-                state.skipped += 1
-                state.problem(f"line {number}", "the line is longer than 64 KB: skipped")
-                continue
+        # IIS buffers its writes: a log copied while live may end mid-line.
+        for number, line in enumerate(bounded_lines(f, state, MAX_LINE, whole_rows=False), 1):
             line = line.rstrip("\r\n")
             if not line:
                 continue

@@ -36,7 +36,7 @@ NOTE_LOCAL_TIME = (
 def read_table(path: Path, sniffed: Sniffed, state: ReadState, notes: list[str] | None = None) -> Iterator[Event]:
     columns = sniffed.columns
     with open(path, encoding=sniffed.encoding, errors="replace", newline="") as f:
-        lines = _bounded_lines(f, state)
+        lines = bounded_lines(f, state)
         for _ in range(sniffed.skip_lines + 1):  # #TYPE line, header
             next(lines, None)
         # strict: a file cut inside a quoted message raises instead of passing
@@ -63,21 +63,27 @@ def read_table(path: Path, sniffed: Sniffed, state: ReadState, notes: list[str] 
                     state.problem(f"line {line}", f"could not be read: {err}")
 
 
-def _bounded_lines(f, state: ReadState) -> Iterator[str]:
+def bounded_lines(f, state: ReadState, limit: int = MAX_LINE, *, whole_rows: bool = True) -> Iterator[str]:
+    """The file's lines; a line over `limit` is a problem and comes back as a bare "\\n".
+
+    `whole_rows`: every line of this format ends with a line break, so a last
+    line without one means the file was cut.
+    """
     number = 0
     while True:
-        line = f.readline(MAX_LINE)
+        line = f.readline(limit)
         if not line:
             return
         number += 1
-        if len(line) >= MAX_LINE and not line.endswith("\n"):
+        if len(line) >= limit and not line.endswith("\n"):
             while line and not line.endswith("\n"):  # drop the rest of the huge line
-                line = f.readline(MAX_LINE)
+                line = f.readline(limit)
             state.skipped += 1
-            state.problem(f"line {number}", "the line is longer than 1 MB: skipped")
+            size = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit >> 10} KB"
+            state.problem(f"line {number}", f"the line is longer than {size}: skipped")
             yield "\n"
             continue
-        if not line.endswith("\n"):
+        if whole_rows and not line.endswith("\n"):
             # A short line without a break is the last one. Event Viewer and
             # Export-Csv end every row with CRLF: the file was cut, maybe mid-row.
             state.problem(f"line {number}", "the file ends in the middle of a line: it looks cut off, the last event may be incomplete")

@@ -27,7 +27,7 @@ from bot.logs import Event
 from bot.logs.detect import Sniffed
 from bot.logs.evtx_reader import parse_time
 from bot.logs.state import ReadState
-from bot.logs.text_reader import parse_local_time
+from bot.logs.text_reader import bounded_lines, parse_local_time
 from bot.logs.xml_reader import stream_elements
 
 SVCLOG, PLUGIN_LOG, PLUGIN = "svclog", "NDESPlugin.log", "NDESPlugin"
@@ -96,18 +96,7 @@ _LEAD_TIME = re.compile(
 def read_plugin_log(path: Path, sniffed: Sniffed, state: ReadState) -> Iterator[Event]:
     last = datetime.fromtimestamp(os.path.getmtime(path), UTC)
     with open(path, encoding=sniffed.encoding or "utf-8", errors="replace", newline="") as f:
-        number = 0
-        while True:
-            line = f.readline(MAX_LINE)
-            if not line:
-                return
-            number += 1
-            if len(line) >= MAX_LINE and not line.endswith("\n"):
-                while line and not line.endswith("\n"):
-                    line = f.readline(MAX_LINE)
-                state.skipped += 1
-                state.problem(f"line {number}", "the line is longer than 64 KB: skipped")
-                continue
+        for number, line in enumerate(bounded_lines(f, state, MAX_LINE, whole_rows=False), 1):
             text = line.strip().lstrip("\ufeff")
             if not text:
                 continue
