@@ -146,3 +146,27 @@ def catalogue_row(event: Event, catalogue) -> Source | None:
                              url=hops[name][1]) for name, found in ids.items()}  # fmt: skip
         vars(catalogue)["_hop_rows"] = rows
     return rows.get(event.provider.lower())
+
+
+# The summary's chain line, "device → IIS/NDES → connector → CA": IIS and NDES
+# run on one server and are read together, so they are one step.
+CHAIN_STEPS = (("device", ("device",)), ("IIS/NDES", ("iis", "ndes")),
+               ("connector", ("connector",)), ("CA", ("ca",)))  # fmt: skip
+
+
+def chain_steps(hops: dict[str, dict[str, int]]) -> list[dict]:
+    """The steps of the chain line, device first: {label, seen, records, failures, broken}.
+
+    `broken` marks the first step whose logs hold failures: where the request
+    stopped (later steps may fail too, often as a consequence). `seen` is False
+    for a step no log in the upload covers.
+    """
+    steps, broken_seen = [], False
+    for label, members in CHAIN_STEPS:
+        records = sum(hops.get(h, {}).get("records", 0) for h in members)
+        failures = sum(hops.get(h, {}).get("failures", 0) for h in members)
+        broken = bool(failures) and not broken_seen
+        broken_seen = broken_seen or broken
+        steps.append({"label": label, "seen": any(h in hops for h in members), "records": records,
+                      "failures": failures, "broken": broken})  # fmt: skip
+    return steps

@@ -323,7 +323,10 @@ class Summarizer:
             hops={h: {"records": n, "failures": self.hop_failures.get(h, 0)}
                   for h, n in self.hop_records.items()},  # fmt: skip
         )
-        summary.check_first = _check_first(summary.dominant)
+        # What to check first: the broken hop's most frequent failure (where the request stopped).
+        broken = summary.broken_hop
+        first = next((g for g in summary.failures if g.hop == broken), summary.dominant)
+        summary.check_first = _check_first(first)
         return summary
 
     def _success_rates(self) -> list[dict]:
@@ -430,14 +433,17 @@ def summarize_file(
     progress: Callable[[int], None] | None = None,
     catalogue: Catalogue | None = None,
     keep_events: bool = False,
+    max_unpacked: int | None = None,
 ) -> Summary:
     """Open a log (any supported format, or a zip of them), summarize it, list its problems.
 
+    `max_unpacked`: how much a zip may expand to (the upload limit; default 200 MB).
     Raises `bot.logs.NotAnEventLog` when the file is not an event log export.
     """
     from bot.logs import open_log
 
-    log = open_log(path, parser=parser)
+    limits = {"max_unpacked": max_unpacked} if max_unpacked else {}
+    log = open_log(path, parser=parser, **limits)
     summary = summarize(
         log, file=Path(path).name, format=log.format, catalogue=catalogue,
         progress=progress, keep_events=keep_events,

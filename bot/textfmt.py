@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
+from bot.hops import HOP_LABELS, HOPS, chain_steps
 from bot.knowledge import Entry
 from bot.search import Answer, Match, generation_ids, shared_label, shared_number
 
@@ -119,6 +120,8 @@ _SUMMARY_LABELS = {
         "ok_failed": "{ok} ok, {bad} failed", "check": "Check first",
         "noise": "Benign noise (not failures)", "problems": "Problems reading the file",
         "and_more": "…and {n} more", "with": "with", "unnamed": "an unnamed server",
+        "chain": "Chain", "broken": "BROKEN HERE", "n_failed": "{n:,} failed", "ok": "ok",
+        "no_log": "no log", "first_fix": "fix",
     },
     "fr": {
         "records": "{n:,} enregistrements ({fmt}), {c:,} du connecteur",
@@ -136,6 +139,8 @@ _SUMMARY_LABELS = {
         "ok_failed": "{ok} réussis, {bad} en échec", "check": "À vérifier d'abord",
         "noise": "Bruit sans gravité (pas des échecs)", "problems": "Problèmes de lecture",
         "and_more": "…et {n} de plus", "with": "avec", "unnamed": "un serveur sans nom",
+        "chain": "Chaîne", "broken": "CASSÉE ICI", "n_failed": "{n:,} en échec", "ok": "ok",
+        "no_log": "pas de journal", "first_fix": "correctif",
     },
 }  # fmt: skip
 
@@ -155,6 +160,8 @@ def format_summary(summary, lang: str = "en") -> str:
         out.append(f"{t['servers']}: " + ", ".join(d["servers"]))
     if d["problems"]:  # said first: a failure may be in what could not be read
         out.append(t["damaged"].format(n=len(d["problems"])))
+    if d.get("hops") and (len(d["hops"]) > 1 or "connector" not in d["hops"]):
+        out.append(f"{t['chain']}: " + _chain_line(d["hops"], t))
     if not d["connector_events"]:
         out.append(t["no_connector"])
     elif not d["failures"]:
@@ -165,8 +172,16 @@ def format_summary(summary, lang: str = "en") -> str:
         out.append(t["mostly"].format(what=_what(top, t), where=where))
         total = sum(g["count"] for g in d["failures"])
         out += ["", f"{t['failures']}: {total:,}"]
-        for g in d["failures"][:SHOWN_FAILURES]:
+        by_hop = len({g.get("hop") for g in d["failures"]}) > 1
+        last_hop = None
+        for g in _by_hop(d["failures"])[:SHOWN_FAILURES]:
+            if by_hop and g.get("hop") != last_hop:
+                last_hop = g.get("hop")
+                out.append(f" {HOP_LABELS.get(last_hop, last_hop)}:")
             out.append("  " + _group_line(g, t))
+            if by_hop and g.get("fix"):
+                fix = g["fix"].get(lang) or g["fix"]["en"]
+                out.append(_wrap(f"{t['first_fix']}: {fix}", bullet="      "))
             for key in ("devices", "cas", "templates"):
                 found = g[key]
                 if found["count"]:
@@ -185,7 +200,7 @@ def format_summary(summary, lang: str = "en") -> str:
             counts = t["ok_failed"].format(ok=r["succeeded"], bad=r["failed"])
             out.append(f"  {r['operation']:<24} {r['rate']:6.1%}  ({counts})")
     check = d["check_first"]
-    if check:
+    if check and (check["fixes"] or check["causes"]):
         out += ["", f"{t['check']}:"]
         for fix in (check["fixes"] or check["causes"])[:4]:
             out.append(_wrap(fix[lang] if fix.get(lang) else fix["en"], bullet="  - "))
@@ -202,7 +217,29 @@ def format_summary(summary, lang: str = "en") -> str:
 
 def _what(g: dict, t: dict) -> str:
     code = f" {t['with']} {g['code']} {g['code_name'] or ''}".rstrip() if g["code"] else ""
-    return f"{g['count']} x {g['event_id']} {g['name']}{code}"
+    ident = f"{g['event_id']} " if g.get("event_id") else ""  # IIS and trace lines have none
+    return f"{g['count']} x {ident}{g['name']}{code}"
+
+
+def _chain_line(hops: dict, t: dict) -> str:
+    """device ok -> IIS/NDES 3 failed (BROKEN HERE) -> connector no log -> CA 2 failed"""
+    parts = []
+    for step in chain_steps(hops):
+        if not step["seen"]:
+            state = t["no_log"]
+        elif step["failures"]:
+            state = t["n_failed"].format(n=step["failures"])
+            state += f" ({t['broken']})" if step["broken"] else ""
+        else:
+            state = t["ok"]
+        parts.append(f"{step['label']} [{state}]")
+    return " → ".join(parts)
+
+
+def _by_hop(groups: list[dict]) -> list[dict]:
+    """Failures in chain order (device first), most frequent first within a hop."""
+    order = {h: i for i, h in enumerate(HOPS)}
+    return sorted(groups, key=lambda g: order.get(g.get("hop"), len(order)))
 
 
 def _group_line(g: dict, t: dict) -> str:

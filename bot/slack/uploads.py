@@ -33,7 +33,7 @@ from bot.triage import Source, ingest
 
 log = logging.getLogger(__name__)
 
-LOG_SUFFIXES = (".evtx", ".xml", ".csv", ".txt", ".log", ".tsv")
+LOG_SUFFIXES = (".evtx", ".xml", ".csv", ".txt", ".log", ".tsv", ".svclog", ".zip")  # zips of logs too
 # Metadata that settles it: these are never event log exports, don't even download them.
 NOT_LOG_MIMETYPES = ("image/", "video/", "audio/", "application/pdf", "application/zip",
                      "application/vnd.", "application/msword", "text/html")  # fmt: skip
@@ -118,7 +118,7 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
             thread.say(render.problem(name, f"it is {render.size(nbytes)}, over the "
                                       f"{render.size(settings.max_upload_bytes)} limit"))  # fmt: skip
         return
-    if name.lower().endswith(".evtx"):
+    if name.lower().endswith((".evtx", ".zip")):
         thread.say(render.reading(name, nbytes))  # a strong hint: say so before the download
         if thread.status:
             thread.status.start()
@@ -139,13 +139,14 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
 
 def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Settings,
               event: dict[str, Any], file: dict[str, Any]) -> None:  # fmt: skip
-    open_log(path)  # decide by content before saying anything: raises NotAnEventLog
+    open_log(path, max_unpacked=settings.max_upload_bytes)  # decide by content first: raises NotAnEventLog
     if thread.ts is None:
         thread.say(render.reading(name, nbytes))
     if thread.status:
         thread.status.start()
     summary = summarize_file(
-        path, keep_events=True, progress=lambda n: thread.progress(render.reading(name, nbytes, n))
+        path, keep_events=True, progress=lambda n: thread.progress(render.reading(name, nbytes, n)),
+        max_unpacked=settings.max_upload_bytes,
     )
     data = summary.to_dict()
     data["file"] = name  # the same as path.name, unless the file system refused it

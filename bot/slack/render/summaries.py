@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.hops import HOP_LABELS, HOPS, chain_steps
 from bot.slack.render.actions import (
     RESOLVE_ACTION,
     SHOW_ALL_ACTION,
@@ -124,6 +125,9 @@ def _summary_body(
             f"\n:warning: {len(problems)} part(s) of the file could not be read, so failures "
             "may be missing (details below)."
         )
+    hops = data.get("hops") or {}
+    if hops and (len(hops) > 1 or "connector" not in hops):
+        span = (span + "\n" if span else "") + _chain_line(hops)
     blocks = [section(head + (f"\n{span}" if span else ""))]
     total = sum(int(f.get("count", 0)) for f in failures)
     if failures:
@@ -144,7 +148,7 @@ def _summary_body(
     blocks.append(section(lead))
     blocks += _check_first(data.get("check_first"))
     if failures:
-        blocks += _list("*Failures*", [_failure_line(f) for f in failures], full)
+        blocks += _list("*Failures*", _failure_lines(failures), full)
         affected = _affected(failures)
         if affected:
             blocks.append(section(affected))
@@ -211,9 +215,41 @@ def _check_first(check: Mapping[str, Any] | None, lang: str = "en") -> list[dict
     return blocks
 
 
+def _chain_line(hops: Mapping[str, Any]) -> str:
+    """device ✓ → *IIS/NDES* ✗ 3 failed, broken here → connector (no log) → CA ✗ 2 failed"""
+    parts = []
+    for step in chain_steps(dict(hops)):
+        if not step["seen"]:
+            parts.append(f"{step['label']} _(no log)_")
+        elif step["broken"]:
+            parts.append(f":x: *{step['label']}* {step['failures']:,} failed, *broken here*")
+        elif step["failures"]:
+            parts.append(f":warning: {step['label']} {step['failures']:,} failed")
+        else:
+            parts.append(f":white_check_mark: {step['label']}")
+    return " → ".join(parts)
+
+
+def _failure_lines(failures: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per failure; across several hops, grouped by hop (device first) with each first fix."""
+    if len({f.get("hop") for f in failures}) < 2:
+        return [_failure_line(f) for f in failures]
+    order = {h: i for i, h in enumerate(HOPS)}
+    lines, last = [], None
+    for f in sorted(failures, key=lambda f: order.get(f.get("hop"), len(order))):
+        if f.get("hop") != last:
+            last = f.get("hop")
+            lines.append(f"*{escape(HOP_LABELS.get(last, str(last)))}*")
+        lines.append(_failure_line(f))
+        fix = f.get("fix")
+        if fix and (fix.get("en")):
+            lines.append(f"    ↳ {escape(fix['en'])}")
+    return lines
+
+
 def _failure_name(f: Mapping[str, Any]) -> str:
     name = escape(f.get("name") or "")
-    label = f"{escape(f.get('event_id', '?'))} {name}".strip()
+    label = f"{escape(f.get('event_id') or '')} {name}".strip()  # IIS and trace lines have no ID
     if f.get("code"):
         code_name = f" {escape(f['code_name'])}" if f.get("code_name") else ""
         label += f" ({escape(f['code'])}{code_name})"
