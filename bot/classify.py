@@ -134,6 +134,10 @@ def _by_catalogue(event: Event, catalogue: Catalogue, row: Source):
     else:
         outcome = _outcome_from_level(event.level)
     hop = entry.hop if entry is not None and entry.hop else row.hop
+    if outcome == "info" and event.level in (1, 2) and hop != "connector":
+        # Windows sources log one ID both ways (CAPI2 11 "Build Chain" is an
+        # error only when its result is not 0): the Error level says which.
+        outcome = "failure"
     return (row.family or hop, entry, outcome, hop)
 
 
