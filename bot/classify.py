@@ -91,22 +91,10 @@ def family_of(event: Event) -> str | None:
     return (row.family or row.hop) if row else None
 
 
-_PER_EVENT = object()  # the memo's mark for sources whose outcome depends on each event's content
-
-
 def recognize(event: Event, catalogue: Catalogue) -> tuple[str, Entry | None, str, str] | None:
     """(family, catalogue entry, outcome, hop) of a chain event; None for any other event."""
-    # A log repeats a few (provider, channel, ID) triples thousands of times:
-    # work each out once, memoized on the catalogue itself so a memo can never
-    # outlive or mix up catalogues.
-    memo = vars(catalogue).setdefault("_recognize_memo", {})
-    key = (event.provider, event.channel, event.event_id, event.level)
-    found = memo.get(key, _UNSEEN)
-    if found is _UNSEEN:
-        found = _recognize_kind(event, catalogue)
-        if len(memo) < 50_000:  # a hostile file may invent triples without end
-            memo[key] = found
-    if found is _PER_EVENT:
+    found = recognized_kind(event, catalogue)
+    if found is CONTENT_DECIDES:
         return _recognize_content(event, catalogue)
     return found
 
@@ -114,12 +102,33 @@ def recognize(event: Event, catalogue: Catalogue) -> tuple[str, Entry | None, st
 _UNSEEN = object()
 
 
+def recognized_kind(event, catalogue: Catalogue):
+    """What recognize() knows from the System values alone (provider, channel, ID, level).
+
+    CONTENT_DECIDES when the event's content does (IIS requests, trace lines,
+    rows with required text). A log repeats a few such quadruples thousands
+    of times: each is worked out once, memoized on the catalogue itself so a
+    memo can never outlive or mix up catalogues.
+    """
+    memo = vars(catalogue).setdefault("_recognize_memo", {})
+    key = (event.provider, event.channel, event.event_id, event.level)
+    found = memo.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = _recognize_kind(event, catalogue)
+        if len(memo) < 50_000:  # a hostile file may invent quadruples without end
+            memo[key] = found
+    return found
+
+
+CONTENT_DECIDES = ("content decides",)  # recognized_kind's answer for content-dependent sources
+
+
 def _recognize_kind(event: Event, catalogue: Catalogue):
     row = row_of(event) or catalogue_row(event, catalogue)
     if row is None:
         return None
     if row.requires or event.provider == IIS_PROVIDER or event.channel.lower() in TRACE_CHANNELS:
-        return _PER_EVENT
+        return CONTENT_DECIDES
     if row.event_ids is not None and event.event_id not in row.event_ids:
         return None
     return _by_catalogue(event, catalogue, row)

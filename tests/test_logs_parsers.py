@@ -26,7 +26,7 @@ def test_the_one_value_python_evtx_cannot_render():
     # except record 55, whose raw \x03 python-evtx renders as nothing.
     from Evtx.Evtx import Evtx
 
-    from bot.logs.evtx_reader import _evtx_like_rendering, _from_python_evtx
+    from bot.logs.evtx_python import _evtx_like_rendering, _from_python_evtx
 
     path = sample("normal__evtxrs__security.evtx")
     rust = next(e for e in open_log(path) if e.record_id == 55)

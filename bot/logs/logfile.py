@@ -108,11 +108,13 @@ class LogFile:
     # ------------------------------------------------------------- readers
 
     def _evtx_reader(self, state, scan) -> Iterator[Event]:
-        from bot.logs import evtx_reader
-
         if self.parser == "python":
-            return evtx_reader.read_python(self.path, state, scan)
-        return evtx_reader.read_rust(self.path, state, scan)
+            from bot.logs.evtx_python import read_python
+
+            return read_python(self.path, state, scan)
+        from bot.logs.evtx_reader import read_rust
+
+        return read_rust(self.path, state, scan)
 
     def _text_reader(self, state) -> Iterator[Event]:
         if self.format == "iis":

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bot.logs import Event
 from bot.logs.detect import Sniffed
-from bot.logs.evtx_reader import parse_time
+from bot.logs.event_xml import parse_time
 from bot.logs.state import ReadState
 from bot.logs.text_reader import bounded_lines, parse_local_time
 from bot.logs.xml_reader import stream_elements

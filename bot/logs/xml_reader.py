@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.logs import Event
 from bot.logs.detect import Sniffed
-from bot.logs.evtx_reader import event_from_element
+from bot.logs.event_xml import event_from_element
 from bot.logs.state import ReadState
 
 BLOCK = 64 * 1024
