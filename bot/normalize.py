@@ -46,6 +46,13 @@ def split_name(name: str) -> str:
     return _CAMEL.sub(" ", name.replace("_", " "))
 
 
+def contains_words(text_folded: str, phrase_folded: str) -> bool:
+    """Is `phrase_folded` inside `text_folded` on word boundaries? Both already folded."""
+    if not phrase_folded:
+        return False
+    return f" {phrase_folded} " in f" {text_folded} "
+
+
 def ascii_lower(name: str) -> str:
     """ASCII letters lowercased, nothing else touched: SQLite NOCASE equality."""
     return name.translate(_ASCII_LOWER)

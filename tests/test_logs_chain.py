@@ -24,7 +24,7 @@ from tests.support.chain_logs import (
     write_plugin_log,
     write_svclog,
 )
-from tests.test_logs_helpers import sample
+from tests.support.samples import sample
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 

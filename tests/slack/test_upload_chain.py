@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import texts
-from test_uploads import final_text, share
-
 from tests.support.chain_events import chain_records, write_records
 from tests.support.chain_logs import MSCEP, Member, Request, build_zip, iis_lines
+from tests.support.slack import share, summary_for, texts
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -20,8 +18,8 @@ def test_zip_drop_names_the_broken_hop(slack, fake_slack, tmp_path):
     data = build_zip(None, [("(42) Events Application/Events.evtx", (tmp_path / "a.evtx").read_bytes()),
                             ("W3SVC1/u_ex240301.log", iis.encode()), Member("s.evtx", b"x", encrypted=True)])  # fmt: skip
     file = fake_slack.add_file("F9", "DiagLogs-PC-0042.zip", data, content_type="application/zip")
-    share(slack, file)
-    shown = texts([final_text(fake_slack)])
+    event = share(slack, file)
+    shown = texts([summary_for(fake_slack, event["ts"])])
     assert "broken here" in shown and ":x: *device*" in shown
-    assert "*IIS*" in shown and "*CA*" in shown and "↳ " in shown
+    assert "*IIS*" in shown and "CA 2 failed" in shown and "↳ " in shown
     assert "<!channel>" not in shown
