@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.summary import Group, Summary
+from bot.summary_values import Group, Summary
 
 TOP = 5  # failure series drawn one by one; the rest are summed as "other"
 OTHER = "other"

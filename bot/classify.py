@@ -2,18 +2,14 @@
 
 An `Event` from any export becomes a `ConnectorEvent`: which catalogue entry
 it is, its outcome, the diagnostic code or HRESULT, and the device, user, CA,
-template, thumbprint and serial it concerns. Field names of the legacy
-connector's EventData are not documented, so every field is taken from a
-named data field when present and from the message text otherwise.
+template, thumbprint and serial it concerns (read by bot.event_fields).
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
 
-from bot.codes import find_codes
+from bot.event_fields import extract_fields
 from bot.hops import Source, catalogue_row, row_of, source_of
 from bot.knowledge import Catalogue, Entry
 from bot.logs import Event
@@ -33,32 +29,6 @@ LEGACY, CURRENT, NDES, CA = "legacy", "current", "ndes", "ca"
 IIS_PROVIDER = "IIS"
 TRACE_CHANNELS = {"svclog", "ndesplugin.log"}  # the legacy text logs (bot.logs.trace_reader)
 
-GUID = r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?"
-_GUID = re.compile(GUID)
-_THUMBPRINT = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{40}(?![0-9A-Fa-f])")
-
-# Labels as they appear in messages ("Device ID: …", "CA Name = …"), folded to
-# the field they fill. Order matters only for readability.
-_LABELS = {
-    "device": ["device id", "deviceid", "intune device id", "device"],
-    "user": ["user id", "userid", "user"],
-    "ca": ["ca name", "caname", "certification authority name", "certification authority",
-           "certificate authority", "ca"],
-    "template": ["certificate template name", "certificate template", "template name",
-                 "templatename", "template"],
-    "thumbprint": ["certificate thumbprint", "thumbprint"],
-    "serial": ["certificate serial number", "serial number", "serialnumber", "serial"],
-    "code": ["diagnostic code", "diagnosticcode", "hresult", "error code", "errorcode",
-             "result code", "status code"],
-}  # fmt: skip
-_FIELD_OF_LABEL = {label: field for field, labels in _LABELS.items() for label in labels}
-_LABEL_RE = re.compile(
-    r"(?i)(?<![\w])("
-    + "|".join(sorted((re.escape(k) for k in _FIELD_OF_LABEL), key=len, reverse=True))
-    + r")\s*[:=]\s*"
-)
-# Other labels a message may carry; they end the value before them.
-_ANY_LABEL = re.compile(r"(?:^|[\s;,|])([A-Z][A-Za-z ]{1,30}?)\s*[:=]\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,152 +213,6 @@ def _shared(text: str) -> str:
             return text
         found = _SHARED[text] = text
     return found
-
-
-def extract_fields(event: Event, thorough: bool = True) -> dict[str, str]:
-    """device, user, ca, template, thumbprint, serial and code, where present.
-
-    Named EventData fields win; labelled text in unnamed data or the rendered
-    message fills the gaps; bare GUIDs, thumbprints and codes come last.
-    `thorough=False` stops after the named fields once the device is known.
-    """
-    found: dict[str, str] = {}
-    free_text: list[str] = []
-    for name, value in event.data.items():
-        if not value:
-            continue
-        field = _field_of_name(name)
-        cleaned = _clean(field, value) if field and field not in found else None
-        if cleaned:
-            found[field] = cleaned
-        else:
-            free_text.append(value)  # unnamed data, other fields, or a label with no usable value
-    if not thorough and "device" in found:
-        return found
-    if event.message:
-        free_text.append(event.message)
-    # Only texts that can hold a label or a code reach the memoized readers, so
-    # unique IDs (request IDs, GUIDs) never push the repeated messages out.
-    for text in free_text:
-        if ":" in text or "=" in text:
-            for field, cleaned in _labelled_clean(text):
-                if field not in found:
-                    found[field] = cleaned
-    if not thorough:
-        return found
-    if "code" not in found:
-        codes = [
-            c
-            for text in free_text
-            if not _is_guid(text) and _MAY_HOLD_CODE.search(text)
-            for c in _codes_in(text)
-        ]
-        if codes:
-            # A diagnostic code (0x4xx, 0x0) names the failure better than an HRESULT.
-            found["code"] = next((c for c in codes if c.startswith("0x00000")), codes[0])
-    if "thumbprint" not in found:
-        for text in free_text:
-            if len(text) >= 40:
-                m = _THUMBPRINT.search(text)
-                if m:
-                    found["thumbprint"] = m.group(0).upper()
-                    break
-    return found
-
-
-def device_of(event: Event) -> str | None:
-    """Just the device ID: what a success needs, as cheaply as it can be had.
-
-    Events of one kind name their device field alike, so the field found for
-    the first (provider, event ID) is tried first for the rest.
-    """
-    kind = (event.provider, event.event_id)
-    name = _DEVICE_FIELD.get(kind)
-    if name is not None:
-        value = event.data.get(name)
-        if value:
-            bare = value.strip("{}")
-            if len(bare) == 36 and bare[8] == bare[13] == bare[18] == bare[23] == "-":
-                return bare.lower()
-    for name, value in event.data.items():
-        if value and _field_of_name(name) == "device":
-            device = _clean("device", value)
-            if device:
-                if len(_DEVICE_FIELD) < 10_000:
-                    _DEVICE_FIELD[kind] = name
-                return device
-    return extract_fields(event, thorough=False).get("device")
-
-
-_DEVICE_FIELD: dict[tuple[str, int], str] = {}
-
-
-# The same exception text comes back on every failure of one kind: read each
-# distinct text once. Bounded, so a log of unique messages costs nothing extra.
-@functools.lru_cache(maxsize=4096)
-def _labelled_clean(text: str) -> tuple[tuple[str, str], ...]:
-    pairs = ((field, _clean(field, value)) for field, value in _labelled(text))
-    return tuple((field, cleaned) for field, cleaned in pairs if cleaned)
-
-
-@functools.lru_cache(maxsize=4096)
-def _codes_in(text: str) -> tuple[str, ...]:
-    return tuple(find_codes(text))
-
-
-def _is_guid(text: str) -> bool:
-    bare = text.strip("{}")
-    return len(bare) == 36 and bare[8] == bare[13] == bare[18] == bare[23] == "-"
-
-
-# A code is written 0x…, as eight hex digits, or as a 9-10 digit decimal.
-_MAY_HOLD_CODE = re.compile(r"0[xX]|[0-9a-fA-F]{8}|\d{9}")
-_NAME_FIELDS: dict[str, str | None] = {}
-
-
-def _field_of_name(name: str) -> str | None:
-    """The field an EventData name fills, memoized: a log repeats a few names."""
-    try:
-        return _NAME_FIELDS[name]
-    except KeyError:
-        field = _FIELD_OF_LABEL.get(_fold_label(name))
-        if len(_NAME_FIELDS) < 10_000:  # a hostile file may invent names without end
-            _NAME_FIELDS[name] = field
-        return field
-
-
-def _labelled(text: str):
-    """(field, value) pairs from text such as 'Device ID: {…} CA Name: X\\nTemplate: Y'."""
-    matches = list(_LABEL_RE.finditer(text))
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        value = text[m.end() : end]
-        other = _ANY_LABEL.search(value)
-        if other:
-            value = value[: other.start()]
-        value = value.split("\n", 1)[0].strip(" \t\r;,.|")
-        yield _FIELD_OF_LABEL[m.group(1).lower()], value
-
-
-def _clean(field: str, value: str) -> str | None:
-    value = value.strip()
-    if field in ("device", "user"):
-        bare = value.strip("{}")
-        if len(bare) == 36 and bare[8] == bare[13] == bare[18] == bare[23] == "-":
-            return bare.lower()  # the usual case, without a regex
-        m = _GUID.search(value)
-        return m.group(0).strip("{}").lower() if m else None
-    if field == "code":
-        codes = find_codes(value)
-        return codes[0] if codes else None
-    if field == "thumbprint":
-        m = _THUMBPRINT.search(value.replace(" ", ""))
-        return m.group(0).upper() if m else None
-    return value[:200] or None
-
-
-def _fold_label(name: str) -> str:
-    return re.sub(r"[\s_\-.]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)).strip().lower()
 
 
 def _outcome_from_level(level: int | None) -> str:

@@ -26,7 +26,7 @@ from bot.history import open_history as _open_history
 
 if TYPE_CHECKING:
     from bot.search import Answer
-    from bot.summary import Summary
+    from bot.summary_values import Summary
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.classify import classify, extract_fields
+from bot.classify import classify
+from bot.event_fields import extract_fields
 from bot.knowledge import default_catalogue
 from bot.logs import Event
 

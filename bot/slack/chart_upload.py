@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 
 from bot.chart import needs_chart, timeline_chart
 from bot.slack.names import shown_name
-from bot.summary import Summary
+from bot.summary_values import Summary
 
 log = logging.getLogger(__name__)
 
