@@ -11,21 +11,18 @@ Helpers that tests import live in tests/support/, never in a test module.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from slack_bolt import App
-from waitress import wasyncore
 
 from bot.history import open_history
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.fake_api import TOKEN, FakeSlack
-from bot.slack.server import make_server
 from bot.slack.services import Services
-from tests.support.slack import SECRET, SlackSender
+from tests.support.slack import SECRET, SlackSender, serving
 
 
 @pytest.fixture
@@ -71,13 +68,5 @@ def app(settings: Settings, services: Services) -> App:
 @pytest.fixture
 def slack(fake_slack: FakeSlack, app: App) -> Iterator[SlackSender]:
     """The app under waitress on a free port; yields a sender of signed Slack requests."""
-    server = make_server(
-        app, "127.0.0.1", 0, secret=SECRET, asyncore_loop_timeout=0.05
-    )  # quick close
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield SlackSender(f"http://127.0.0.1:{server.effective_port}", fake_slack)
-    # Close from inside waitress's own loop: closing sockets under a running select() races.
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(5)
-    server.task_dispatcher.shutdown()
+    with serving(app, fake_slack) as sender:
+        yield sender

@@ -9,15 +9,13 @@ import hashlib
 import hmac
 import logging
 import socket
-import threading
 import time
 from urllib.parse import urlsplit
 
 import pytest
-from waitress import wasyncore
 
-from bot.slack.server import MAX_BODY, make_server
-from tests.support.slack import SECRET, SlackSender
+from bot.slack.server import MAX_BODY
+from tests.support.slack import SECRET, serving
 
 
 def raw_request(url: str, head: str, body: bytes = b"", timeout: float = 10) -> bytes:
@@ -135,14 +133,8 @@ def test_signed_command_is_answered_while_150_idle_connections_are_held(slack, f
 @pytest.fixture
 def small_server(app, fake_slack):
     """The same app on a server with a connection limit of 20, to reach it cheaply."""
-    server = make_server(app, "127.0.0.1", 0, secret=SECRET, connection_limit=20,
-                         asyncore_loop_timeout=0.05)  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield SlackSender(f"http://127.0.0.1:{server.effective_port}", fake_slack)
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(5)
-    server.task_dispatcher.shutdown()
+    with serving(app, fake_slack, connection_limit=20) as sender:
+        yield sender
 
 
 def test_idle_sockets_make_room_at_the_connection_limit(small_server, fake_slack):

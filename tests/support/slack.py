@@ -4,18 +4,23 @@ what a list of posts showed, and waiting for an upload's summary."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
+from waitress import wasyncore
 
 from bot.slack.fake_api import FakeSlack
 from bot.slack.render import CHECKING_HISTORY
+from bot.slack.server import make_server
 from tests.support.connector_logs import legacy_pkcs_ca_outage
 
 SECRET = "s3cret-signing"
@@ -147,3 +152,19 @@ def outage(fake_slack, tmp_path, name="NDES01-outage.evtx"):
     path = tmp_path / "outage.evtx"
     legacy_pkcs_ca_outage(path)  # ~30 hours, failures during a CA outage
     return path, fake_slack.add_file("F1", name, path.read_bytes())
+
+
+@contextmanager
+def serving(app, fake_slack: FakeSlack, **options) -> Iterator[SlackSender]:
+    """The app under waitress on a free port (make_server's `options`), as a signed sender."""
+    server = make_server(app, "127.0.0.1", 0, secret=SECRET, asyncore_loop_timeout=0.05,
+                         **options)  # fmt: skip  # a short loop timeout: quick close
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield SlackSender(f"http://127.0.0.1:{server.effective_port}", fake_slack)
+    finally:
+        # Close from inside waitress's own loop: closing sockets under a running select() races.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(5)
+        server.task_dispatcher.shutdown()
