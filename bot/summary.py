@@ -18,6 +18,7 @@ from bot.classify import ConnectorEvent, classify, is_noise, recognize
 from bot.event_fields import device_of
 from bot.knowledge import Catalogue, Entry, default_catalogue
 from bot.logs import Event
+from bot.logs.numbers import as_int
 from bot.summary_values import Group, Summary, check_first, iso
 
 PROGRESS_EVERY = 5000  # records between progress callbacks
@@ -146,7 +147,7 @@ class Summarizer:
             )
             if ce.symptom and ce.symptom[0] == "iis":
                 _, group.status, group.url, win32 = ce.symptom
-                group.win32 = int(win32) if win32.isdigit() else None
+                group.win32 = as_int(win32)
         return group
 
     def result(self, file: str = "", format: str = "", problems=()) -> Summary:

@@ -15,6 +15,7 @@ import re
 from bot.codes import find_codes
 from bot.knowledge import Catalogue, Entry
 from bot.logs import Event
+from bot.logs.numbers import as_int
 from bot.normalize import contains_words, fold
 
 GENERIC_CODES = frozenset({"0x80004005", "0x8000FFFF", "0x80070057"})  # E_FAIL, E_UNEXPECTED, E_INVALIDARG
@@ -67,10 +68,8 @@ def healthy_probe(event: Event) -> bool:
 
 def win32_code(win32: str) -> str | None:
     """sc-win32-status as an HRESULT: 2148204809 -> 0x800B0109, 1346 -> 0x80070542 (HRESULT_FROM_WIN32)."""
-    if not win32.isdigit():
-        return None
-    n = int(win32)
-    if n == 0 or n > 0xFFFFFFFF:
+    n = as_int(win32)
+    if n is None or n == 0 or n > 0xFFFFFFFF:
         return None
     if n < 0x10000:
         n = 0x80070000 | n

@@ -9,6 +9,7 @@ import pytest
 
 from bot.logs import NotAnEventLog, open_log
 from bot.logs.zipped import MAX_RATIO, log_of
+from bot.summary import summarize_file
 from tests.support.chain_logs import (
     IIS_DEFAULT_FIELDS,
     IIS_FULL_FIELDS,
@@ -66,6 +67,20 @@ def test_iis_hostile_user_agent_and_query_stay_data(tmp_path):
     (event,) = list(open_log(path))
     assert event.data["user_agent"] == ua and event.data["query"] == query
     assert event.data["status"] == "500.0"
+
+
+def test_iis_digits_int_refuses_are_problems_not_crashes(tmp_path):
+    # "³" passes str.isdigit() but not int(); 5,000 digits pass isdigit() but int() refuses them
+    good = iis_lines([Request(T0, MSCEP, 500, 0, 1346)])
+    bad = [good[-1].replace(" 500 0 1346 ", f" {status} 0 {win32} ")
+           for status, win32 in (("40³", "0"), ("500", "1" * 5000), ("9" * 5000, "0"))]  # fmt: skip
+    path = write_iis(tmp_path / "u_ex.log", good + bad)
+    log = open_log(path)
+    events = list(log)
+    assert [e.data["status"] for e in events] == ["500.0", "500.0"]
+    assert [p.where for p in log.problems] == ["line 6", "line 8"]
+    summary = summarize_file(path)
+    assert sorted((f.win32 or 0) for f in summary.failures) == [0, 1346]
 
 
 def test_iis_bad_lines_are_problems_not_crashes(tmp_path):

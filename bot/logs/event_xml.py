@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from bot.logs import Event
+from bot.logs.numbers import as_int
 
 _EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 
@@ -30,7 +31,7 @@ def event_from_element(
     stamp = created.get("SystemTime") if created is not None else None
     if record_id is None:
         text = get(f"{ns}EventRecordID")
-        record_id = int(text) if text and text.strip().isdigit() else None
+        record_id = as_int(text.strip()) if text else None
     level = (get(f"{ns}Level") or "").strip()
     rendering = root.find(f"{ns}RenderingInfo")
     message = rendering.findtext(f"{ns}Message") if rendering is not None else None
@@ -38,7 +39,7 @@ def event_from_element(
         record_id=record_id,
         time=parse_time(stamp) if stamp else (written or _EPOCH),
         event_id=int((get(f"{ns}EventID") or "").strip()),
-        level=int(level) if level.isdigit() else None,
+        level=as_int(level),
         provider=provider.get("Name", "") if provider is not None else "",
         channel=get(f"{ns}Channel") or "",
         computer=get(f"{ns}Computer") or "",

@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 
 from bot.logs import Event
+from bot.logs.numbers import as_int
 
 
 def _fast_event_constructor():
@@ -84,7 +85,7 @@ def from_json(rec: dict) -> Event:
 def _level(value: object) -> int | None:
     # Some manifests give the level as a string ("4"); a damaged one may be anything.
     text = _text(value).strip()
-    return int(text) if text.isdigit() else None
+    return as_int(text)
 
 
 def _text(value: object) -> str:

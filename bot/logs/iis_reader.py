@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.logs import Event
 from bot.logs.detect import Sniffed
+from bot.logs.numbers import as_int
 from bot.logs.state import ReadState
 from bot.logs.text_reader import bounded_lines
 
@@ -78,7 +79,8 @@ def _request(cells: list[str], columns: dict[str, int], number: int, state: Read
         state.ignored += 1
         return None
     status, sub = cell("sc-status"), cell("sc-substatus") or "0"
-    if not status.isdigit() or not sub.isdigit():
+    status_n, sub_n = as_int(status), as_int(sub)
+    if status_n is None or sub_n is None:
         state.skipped += 1
         state.problem(f"line {number}", f"status {status[:20]!r}.{sub[:20]!r} is not a number: skipped")
         return None
@@ -89,7 +91,7 @@ def _request(cells: list[str], columns: dict[str, int], number: int, state: Read
         state.problem(f"line {number}", "the date or time is not in the W3C format: skipped")
         return None
     data = {key: cell(name) for name, key in _FIELDS.items()}
-    data["status"] = f"{int(status)}.{int(sub)}"
+    data["status"] = f"{status_n}.{sub_n}"
     return Event(
         record_id=number,
         time=when,

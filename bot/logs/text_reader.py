@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.logs import Event
 from bot.logs.columns import LEVELS
 from bot.logs.detect import Sniffed
+from bot.logs.numbers import as_int
 from bot.logs.state import ReadState
 
 MAX_LINE = 1024 * 1024  # longer physical lines are skipped, so memory stays bounded
@@ -120,13 +121,13 @@ def _maker(columns: dict[str, int], day_first: bool):
 
     def make(row: list[str]) -> Event:
         event_id = cell(row, id_col).strip()
-        if not event_id.isdigit():
+        if as_int(event_id) is None:
             raise ValueError(f"event ID {event_id[:40]!r} is not a number")
         level = _level(cell(row, number_col), cell(row, level_col))
         record = cell(row, record_col).strip()
         message = cell(row, message_col) if message_col is not None else None
         return Event(
-            record_id=int(record) if record.isdigit() else None,
+            record_id=as_int(record),
             time=parse_local_time(cell(row, time_col), day_first),
             event_id=int(event_id),
             level=level,
@@ -141,10 +142,8 @@ def _maker(columns: dict[str, int], day_first: bool):
 
 
 def _level(number: str, name: str) -> int | None:
-    number = number.strip()
-    if number.isdigit():
-        return int(number)
-    return LEVELS.get(name.strip().lower())
+    level = as_int(number.strip())
+    return level if level is not None else LEVELS.get(name.strip().lower())
 
 
 def _day_first(rows: list[list[str]], col: int, language: str) -> bool:

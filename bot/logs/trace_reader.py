@@ -26,6 +26,7 @@ from pathlib import Path
 from bot.logs import Event
 from bot.logs.detect import Sniffed
 from bot.logs.event_xml import parse_time
+from bot.logs.numbers import as_int
 from bot.logs.state import ReadState
 from bot.logs.text_reader import bounded_lines, parse_local_time
 from bot.logs.xml_reader import stream_elements
@@ -64,7 +65,7 @@ def _trace_event(elem, count: int) -> Event:
     return Event(
         record_id=count,
         time=parse_time(stamp),
-        event_id=int(event_id) if event_id.isdigit() else 0,
+        event_id=as_int(event_id) or 0,
         level=level,
         provider=source.get("Name", "") if source is not None else "",
         channel=SVCLOG,
