@@ -38,6 +38,17 @@ PROVIDER_NDES = "Microsoft-Windows-NetworkDeviceEnrollmentService"
 PROVIDER_CA = "Microsoft-Windows-CertificationAuthority"
 PROVIDER_CURRENT = "Microsoft-Intune-CertificateConnectors"
 PROVIDER_IIS = "IIS"  # the `source` of an IIS answer (DESIGN.md summarize contract)
+
+# Event Viewer's Source column (CSV / TXT exports) drops "Microsoft-Windows-"
+# from provider names: "CAPI2" is Microsoft-Windows-CAPI2.
+WINDOWS_PREFIX = "microsoft-windows-"
+
+
+def provider_key(name: str) -> str:
+    """A provider name as compared everywhere: lowercased, the Windows prefix dropped."""
+    return name.strip().lower().removeprefix(WINDOWS_PREFIX)
+
+
 FAMILIES = ("legacy", "current", "ndes", "ca")
 
 # What a lookup answer calls each kind (the `type` of the lookup JSON contract):

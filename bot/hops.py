@@ -14,6 +14,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 
+from bot.entry import WINDOWS_PREFIX, provider_key
 from bot.logs import Event
 
 HOPS = ("device", "iis", "ndes", "connector", "ca")  # the order a request travels
@@ -110,9 +111,9 @@ def row_of(event: Event) -> Source | None:
     except KeyError:
         provider, channel = event.provider.lower(), event.channel.lower()
         row = next((r for r in load_table() if r.matches(provider, channel)), None)
-        if row is None and provider and not provider.startswith("microsoft-windows-"):
-            # Event Viewer's Source column (CSV / TXT exports) drops "Microsoft-Windows-".
-            full = "microsoft-windows-" + provider
+        if row is None and provider and not provider.startswith(WINDOWS_PREFIX):
+            # Event Viewer's Source column (CSV / TXT exports) drops the Windows prefix.
+            full = WINDOWS_PREFIX + provider
             row = next((r for r in load_table() if r.matches(full, channel)), None)
         if len(_BY_NAME) < 10_000:  # a hostile file may invent names without end
             _BY_NAME[key] = row
@@ -139,13 +140,13 @@ def catalogue_row(event: Event, catalogue) -> Source | None:
         hops: dict[str, tuple[str, str]] = {}
         for entry in catalogue.events():
             if entry.provider and entry.hop and entry.id.isdigit():
-                name = entry.provider.lower()
+                name = provider_key(entry.provider)
                 ids.setdefault(name, set()).add(int(entry.id))
                 hops.setdefault(name, (entry.hop, entry.doc))
         rows = {name: Source(hop=hops[name][0], providers=(name,), event_ids=frozenset(found),
                              url=hops[name][1]) for name, found in ids.items()}  # fmt: skip
         vars(catalogue)["_hop_rows"] = rows
-    return rows.get(event.provider.lower())
+    return rows.get(provider_key(event.provider))
 
 
 # The summary's chain line, "device → IIS/NDES → connector → CA": IIS and NDES

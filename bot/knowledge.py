@@ -41,6 +41,7 @@ from bot.entry import (  # noqa: F401  (re-exported: the catalogue's public name
     Outcome,
     Terms,
     Text,
+    provider_key,
 )
 from bot.normalize import fold, squash
 
@@ -111,7 +112,8 @@ class Catalogue:
         wanted = source.strip().lower()
         if wanted in FAMILIES:
             return next((e for e in events if e.family == wanted), None)
-        return next((e for e in events if (e.provider or "").lower() == wanted), None)
+        key = provider_key(wanted)
+        return next((e for e in events if e.provider and provider_key(e.provider) == key), None)
 
     def events(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.kind == "event")

@@ -99,3 +99,19 @@ def test_zip_of_every_hop_merges_failures(tmp_path):
         ("CA01/Application.csv", "csv")]  # fmt: skip
     assert {(g["hop"], g["source"], g["event_id"], g["code"]): g["count"] for g in got["failures"]} == _expected()
     assert sum(f["records"] for f in got["files"]) == got["records"] == len(list(open_log(path)))
+
+
+def test_event_viewer_short_source_names_find_the_same_entries(catalogue):
+    # Event Viewer's CSV / TXT exports write "CAPI2" for Microsoft-Windows-CAPI2, "WAS" for
+    # Microsoft-Windows-WAS: the short name must find the entry the full one finds.
+    windows = [e for e in catalogue.events() if (e.provider or "").startswith("Microsoft-Windows-")]
+    assert len(windows) >= 20
+    for entry in windows:
+        short = entry.provider.removeprefix("Microsoft-Windows-")
+        got = {}
+        for provider in (entry.provider, short):
+            event = Event(record_id=1, time=T0, event_id=int(entry.id), level=2, provider=provider,
+                          channel="Application", computer="NDES1", data={}, message="")  # fmt: skip
+            ce = classify(event, catalogue)
+            got[provider] = (ce.entry.key if ce and ce.entry else None, ce.hop if ce else None)
+        assert got[short] == got[entry.provider], entry.key
