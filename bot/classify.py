@@ -134,14 +134,17 @@ def _recognize_content(event: Event, catalogue: Catalogue):
     return _by_catalogue(event, catalogue, row)
 
 
-def classify(event: Event, catalogue: Catalogue, *, slim: bool = False) -> ConnectorEvent | None:
+def classify(event: Event, catalogue: Catalogue, *, slim: bool = False,
+             recognized: tuple | None = None) -> ConnectorEvent | None:
     """The connector view of one event; None when no connector source wrote it.
 
     `slim=True` drops the event's data and message once read (they are most of
     its memory) when a record ID identifies it, for callers that keep every
-    event of a large file.
+    event of a large file. `recognized`: what `recognize()` already said of the
+    event (the summarizer asks first), so content is not read twice.
     """
-    recognized = recognize(event, catalogue)
+    if recognized is None:
+        recognized = recognize(event, catalogue)
     if recognized is None:
         return None
     family, entry, outcome, hop = recognized

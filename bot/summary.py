@@ -89,7 +89,7 @@ class Summarizer:
                 if t > self.last_success.get(key, _EPOCH):
                     self.last_success[key] = t
             return
-        ce = classify(event, self.catalogue, slim=self.keep_events)
+        ce = classify(event, self.catalogue, slim=self.keep_events, recognized=recognized)
         assert ce is not None  # recognized above
         self.connector_events += 1
         self.computers[ce.server] += 1
