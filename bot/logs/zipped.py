@@ -169,15 +169,15 @@ class ZipLog:
                 self.problems.append(Problem(name, "not read: the archive takes too long to read"))
                 continue
             target = tmp / f"{depth}-{index}"
-            try:
-                head = self._copy(z, info, target)
-            except _Skip as why:
-                self._skip(name, str(why))
-                continue
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as err:
-                self._skip(name, f"cannot be extracted ({_short(err)})")
-                continue
-            try:
+            try:  # the finally removes a member copied in part, too
+                try:
+                    head = self._copy(z, info, target)
+                except _Skip as why:
+                    self._skip(name, str(why))
+                    continue
+                except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as err:
+                    self._skip(name, f"cannot be extracted ({_short(err)})")
+                    continue
                 if head.startswith(b"PK\x03\x04"):
                     yield from self._nested(target, name, tmp, depth)
                     continue
