@@ -150,6 +150,25 @@ class Entry:
         return self.id
 
     @property
+    def label(self) -> str:
+        """How people name it in a list ("Related: …"), unlike `key`, which is for the
+        catalogue: "20502", "0x80094800", "CAPI2 11", "IIS 500.0 (win32 1346)", a symptom's name."""
+        if self.kind == "event":
+            if self.family in ("legacy", "current"):
+                return self.id  # the connector's own IDs are what admins type
+            return f"{(self.provider or '').removeprefix('Microsoft-Windows-')} {self.id}"
+        if self.kind == "http":
+            return f"IIS {self.id}" + (f" (win32 {self.win32})" if self.win32 is not None else "")
+        if self.kind == "symptom":
+            return self.name
+        return self.id
+
+    @property
+    def id_and_name(self) -> str:
+        """ "20502 CRPVerifyMetric_Failure"; an IIS answer's name starts with its status already."""
+        return self.name if self.name.startswith(self.id) else f"{self.id} {self.name}"
+
+    @property
     def json_type(self) -> str:
         """The `type` of the CLI JSON contract: HRESULTs and IIS answers are codes too."""
         return JSON_TYPES[self.kind]

@@ -26,7 +26,7 @@ answered once, with the other generation's ID as its counterpart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.knowledge import Catalogue, Entry, default_catalogue
 from bot.normalize import fold
@@ -57,6 +57,7 @@ class Match:
     exact: bool
     shared: tuple[Entry, ...] = ()  # other sources' entries with the same bare ID
     counterpart: Entry | None = None  # the same failure on the other connector generation
+    related: tuple[str, ...] = ()  # the entry's related entries, as people name them (Entry.label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,9 +240,11 @@ class _Ranking:
         # nearest IDs, labelled as such by the front ends).
         matches = [m for m, t in ranked if m.exact or m.score >= CONFIDENT or t == NEAREST_TIER]
         matches = _pair_generations(matches, self.index, self.by_id)
+        related = self.catalogue.related
         return Answer(
             query=query,
-            matches=tuple(matches[:limit]),
+            matches=tuple(replace(m, related=tuple(e.label for e in related(m.entry)))
+                          for m in matches[:limit]),  # fmt: skip
             unknown_id=self.unknown,
             did_you_mean=self.did_you_mean,
         )

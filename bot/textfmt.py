@@ -46,7 +46,7 @@ def title(entry: Entry, lang: str = "en") -> str:
     kind = _LABELS.get(lang, _LABELS["en"])["kinds"][entry.kind]
     if entry.kind == "symptom":  # its slug is for the catalogue, not for people
         return f"{kind}: {entry.name}"
-    return f"{kind} {entry.id} {entry.name}"
+    return f"{kind} {entry.id_and_name}"
 
 
 def format_answer(answer: Answer, lang: str = "en") -> str:
@@ -89,8 +89,9 @@ def format_entry(entry: Entry, lang: str = "en", match: Match | None = None) -> 
             for item in advice:
                 suffix = f" {labels['inferred']}" if item.inferred else ""
                 out.append(_wrap(item.text.get(lang) + suffix, bullet="  - "))
-    if entry.related:
-        out.append(f"{labels['related']}: {', '.join(entry.related)}")
+    related = match.related if match is not None else entry.related
+    if related:
+        out.append(f"{labels['related']}: {', '.join(related)}")
     if entry.doc:
         out.append(f"{labels['doc']}: {entry.doc}")
     if match is not None and match.shared:

@@ -16,6 +16,7 @@ from bot.cli import cli
 from bot.knowledge import load_catalogue
 from bot.query import read
 from bot.search import answer_to_json, lookup
+from bot.slack.render import answer
 from bot.textfmt import format_answer
 from tests.test_knowledge import entry_toml, write
 
@@ -230,3 +231,18 @@ def test_provenance_never_reaches_an_answer(tmp_path):
         assert "Seen on the CA." in shown or "Vu." in shown  # the user's note is shown
         assert secret not in shown
     assert secret not in json.dumps(answer_to_json(answer))
+
+
+
+def test_related_entries_are_named_as_people_name_them_never_by_catalogue_key():
+    # 0x80094800 relates to NDES event 31 and CA event 53; 403.0 to a symptom and IIS answers
+    for query, named in (("0x80094800", "NetworkDeviceEnrollmentService 31"),
+                         ("http 403.0 on mscep.dll", "IIS 503.0")):  # fmt: skip
+        found = lookup(query)
+        shown = {"terminal": format_answer(found), "slack": json.dumps(answer(found, "en"))}
+        for where, text in shown.items():
+            related = next(line for line in text.split("\\n" if where == "slack" else "\n")
+                           if "Related: " in line)  # fmt: skip
+            assert named in related, where
+            assert "symptom:" not in related, where
+            assert "Microsoft-Windows-" not in related, where

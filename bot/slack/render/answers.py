@@ -51,7 +51,7 @@ def title(entry: Entry, lang: str = "en") -> str:
     kinds = KINDS_FR if lang == "fr" else KINDS
     if entry.kind == "symptom":  # its slug is for the catalogue, not for people
         return f"{kinds['symptom']}: {escape(entry.name)}"
-    return f"{kinds.get(entry.kind, entry.kind)} {entry.id} {escape(entry.name)}"
+    return f"{kinds.get(entry.kind, entry.kind)} {escape(entry.id_and_name)}"
 
 
 def help_message() -> Message:
@@ -125,8 +125,9 @@ def entry_blocks(
         lines = [f"{i}. {_advice(a, lang, labels)}" for i, a in enumerate(entry.fixes, 1)]
         blocks.append(list_section(f"*{labels['fix']}*", lines))
     tail = []
-    if entry.related:
-        tail.append(f"{labels['related']}: " + ", ".join(code(r) for r in entry.related))
+    related = match.related if match is not None else entry.related
+    if related:
+        tail.append(f"{labels['related']}: " + ", ".join(code(r) for r in related))
     if entry.doc:
         tail.append(f"<{_url(entry.doc)}|{labels['doc']}>")
     if match is not None and match.shared:
