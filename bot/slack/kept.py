@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+from bot.history.opener import HistoryError, connect, use_wal
 from bot.settings import Settings
 from bot.slack.render.actions import incident_ids
 
@@ -34,10 +35,8 @@ def summaries_path(history: Settings | Path) -> Path:
 
 @contextmanager
 def summaries(history: Settings | Path) -> Iterator[sqlite3.Connection]:
-    path = summaries_path(history)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(path, timeout=5.0, isolation_level=None)) as db:
-        db.execute("PRAGMA journal_mode=WAL")
+    with closing(connect(summaries_path(history))) as db:  # the history's own opener
+        use_wal(db)
         db.execute(
             """CREATE TABLE IF NOT EXISTS summaries (
                  key TEXT PRIMARY KEY,  -- channel/ts of the summary message
@@ -67,7 +66,7 @@ def remember_summary(
                     f"{channel}/{thread_ts}",
                 ),  # fmt: skip
             )
-    except (sqlite3.Error, OSError, TypeError, ValueError) as err:
+    except (HistoryError, sqlite3.Error, OSError, TypeError, ValueError) as err:
         log.warning("summary %s/%s not kept: %s", channel, ts, err)
 
 
@@ -76,7 +75,7 @@ def kept_summary(settings: Settings, channel: str, ts: str) -> dict | None:
         with summaries(settings) as db:
             row = db.execute("SELECT body FROM summaries WHERE key = ?", (f"{channel}/{ts}",))
             found = row.fetchone()
-    except (sqlite3.Error, OSError) as err:
+    except (HistoryError, sqlite3.Error, OSError) as err:
         log.warning("kept summaries unavailable: %s", err)
         return None
     return json.loads(found[0]) if found else None
@@ -92,7 +91,7 @@ def thread_incident_ids(history: Path | None, channel: str, thread_ts: str) -> l
                 "SELECT body FROM summaries WHERE thread = ? ORDER BY at DESC LIMIT 20",
                 (f"{channel}/{thread_ts}",),
             ).fetchall()
-    except sqlite3.Error as err:
+    except (HistoryError, sqlite3.Error, OSError) as err:
         log.warning("kept summaries unavailable: %s", err)
         return []
     return list(
@@ -101,7 +100,12 @@ def thread_incident_ids(history: Path | None, channel: str, thread_ts: str) -> l
 
 
 def keep_resolution(settings: Settings, channel: str, ts: str, kept: dict) -> None:
-    with summaries(settings) as db:
-        db.execute(
-            "UPDATE summaries SET body = ? WHERE key = ?", (json.dumps(kept), f"{channel}/{ts}")
-        )
+    """Keep a resolution with its summary. Never raises: the incidents are resolved
+    already, and a summary file that cannot be written must not say otherwise."""
+    try:
+        with summaries(settings) as db:
+            db.execute(
+                "UPDATE summaries SET body = ? WHERE key = ?", (json.dumps(kept), f"{channel}/{ts}")
+            )
+    except (HistoryError, sqlite3.Error, OSError) as err:
+        log.warning("resolution of %s/%s not kept with its summary: %s", channel, ts, err)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import sqlite3
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ import pytest
 from bot.history import open_history
 from bot.slack import render
 from bot.slack.app import create_app
+from bot.slack.kept import summaries_path
 from tests.support.legacy_log import START, write
 from tests.support.slack import payload, share, summary_for, texts
 
@@ -439,3 +441,27 @@ def test_similar_incidents_on_hostile_servers_ping_no_one(slack, fake_slack, tmp
     (post,) = fake_slack.wait_for("chat.postMessage", where=lambda c: "Incidents of" in texts([c]))
     shown = texts([post])
     assert "<!here>" not in shown and "`NDES01&lt;!here&gt;.contoso.com`" in shown
+
+
+def test_a_resolution_stands_when_its_summary_cannot_be_rewritten(slack, fake_slack, tmp_path,
+                                                                  settings):  # fmt: skip
+    summary, thread = uploaded(slack, fake_slack, tmp_path)
+    click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread)
+    (opened,) = fake_slack.wait_for("views.open")
+    modal = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    # Another process holds the kept summaries' write lock past the busy timeout.
+    blocker = sqlite3.connect(summaries_path(settings), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        updates = len(fake_slack.calls_to("chat.update"))
+        submit(slack, modal, "restarted the connector")
+        (update,) = fake_slack.wait_for("chat.update", count=updates + 1, where=lambda c: True,
+                                        timeout=20)[updates:]  # fmt: skip
+    finally:
+        blocker.rollback()
+        blocker.close()
+    shown = texts([update])
+    assert "Resolved by <@U1> (1 incident): “restarted the connector”" in shown
+    assert "crashed" not in shown.lower()
+    (incident,) = incidents(settings)
+    assert incident.status == "resolved"
