@@ -109,7 +109,7 @@ def reply(line: str, settings: Settings) -> str:
         return INTRO
     path = as_path(line)
     if path is not None:
-        return dropped(path)
+        return dropped(path, settings.max_upload_bytes)
     if _looks_like_path(line):
         return f"No such file: {line.strip(chr(39) + chr(34))}"
     text = line
@@ -167,14 +167,16 @@ def question(text: str, settings: Settings) -> str:
     return out
 
 
-def dropped(path: Path) -> str:
-    """What the bot answers in the thread of a dropped file (or that it stays silent)."""
+def dropped(path: Path, max_unpacked: int) -> str:
+    """What the bot answers in the thread of a dropped file (or that it stays silent).
+
+    `max_unpacked`: how far a zip may expand, the upload limit as in Slack."""
     from bot.logs import NotAnEventLog
     from bot.summary import summarize_file
     from bot.textfmt import format_summary
 
     try:
-        summary = summarize_file(path)
+        summary = summarize_file(path, max_unpacked=max_unpacked)
     except NotAnEventLog as err:
         return f"(In Slack the bot stays silent: {err})"
     except OSError as err:

@@ -168,3 +168,16 @@ def test_one_parser_reads_verbs_and_several_ids():
     assert parse("20502, 0x410 80070005").ids == ("20502", "0x410", "80070005")
     assert parse("20502").ids == ()
     assert parse("why did 20502 fail").ids == ()
+
+
+def test_prompt_unpacks_a_zip_only_as_far_as_the_upload_limit(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "diag.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Events.evtx", b"\0" * (3 * 1024 * 1024))  # 3 MB of nothing, a few KB packed
+    env = {**environment(tmp_path / "history.db"), "INTUNE_BOT_MAX_UPLOAD_MB": "1"}
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], input=f"{archive}\n", env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "1 MB" in done.stdout

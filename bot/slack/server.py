@@ -159,6 +159,8 @@ def make_server(app: App, host: str, port: int, *, secret: str, threads: int = 1
 
     `secret` is the signing secret the app was built with: requests are checked here first.
     """
+    if not secret:  # an HMAC under an empty key is one anyone can compute
+        raise ValueError("HTTP mode needs the app's signing secret")
     from waitress.task import ThreadedTaskDispatcher
 
     settings = {"connection_limit": CONNECTION_LIMIT, "channel_timeout": CHANNEL_TIMEOUT,

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.slack.server import MAX_BODY
+from bot.slack.server import MAX_BODY, make_server
 from tests.support.slack import SECRET, serving
 
 
@@ -147,3 +147,8 @@ def test_idle_sockets_make_room_at_the_connection_limit(small_server, fake_slack
     finally:
         for sock in held:
             sock.close()
+
+
+def test_http_mode_refuses_to_start_without_a_signing_secret(app):
+    with pytest.raises(ValueError, match="signing secret"):
+        make_server(app, "127.0.0.1", 0, secret="")
