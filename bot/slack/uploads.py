@@ -191,6 +191,10 @@ def temp_path(folder: Path, name: str) -> Path:
     Falls back to a plain ASCII name where the file system refuses that one (too
     long in bytes, or a character or name Windows does not allow).
     """
+    if ":" in name or _windows_device(name):
+        # Windows opens these without an error: a device (CON, NUL, COM1.evtx) or an
+        # alternate data stream ("a.evtx:x"), not a file in the folder.
+        return folder / safe_name(name)
     path = folder / name
     try:
         path.touch(exist_ok=False)
@@ -202,4 +206,12 @@ def temp_path(folder: Path, name: str) -> Path:
 def safe_name(name: str) -> str:
     """A file name from Slack, safe to use inside our temp folder."""
     cleaned = re.sub(r"[^\w.\- ]", "_", Path(name).name)[:100].strip(" .")
-    return cleaned or "upload"
+    return "_" + cleaned if _windows_device(cleaned) else cleaned or "upload"
+
+
+_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10))}
+
+
+def _windows_device(name: str) -> bool:
+    """CON, nul.evtx, COM1.log…: names Windows opens as a device, whatever the extension."""
+    return name.split(".", 1)[0].strip().upper() in _DEVICES

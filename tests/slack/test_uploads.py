@@ -228,3 +228,14 @@ def test_damaged_log_is_summarized_with_what_could_not_be_read(slack, fake_slack
     assert "could not be read, so failures may be missing" in texts(
         [{"blocks": summary["blocks"][:1]}]
     )
+
+
+def test_names_windows_opens_as_devices_or_streams_are_never_download_paths(tmp_path):
+    from bot.slack.uploads import temp_path
+
+    for shared in ("CON", "nul.evtx", "COM1.evtx", "lpt9.log", "a.evtx:x"):
+        path = temp_path(tmp_path, shared)
+        assert path.parent == tmp_path
+        assert path.name.split(".")[0].upper() not in ("CON", "NUL", "COM1", "LPT9")
+        assert ":" not in path.name
+    assert temp_path(tmp_path, "Console.evtx").name == "Console.evtx"
