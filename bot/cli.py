@@ -151,7 +151,12 @@ def summarize(
     if chart_path:
         _chart(summary, chart_path)  # before --record: a bad path changes nothing
     data = summary.to_dict()
-    ingest = _record(file, summary, db_path) if record else None
+    ingest, not_recorded = None, None
+    if record:
+        try:
+            ingest = _record(file, summary, db_path)
+        except click.ClickException as err:  # the summary is printed all the same
+            not_recorded = err
     if as_json:
         if ingest is not None:
             data["history"] = ingest.to_dict()
@@ -167,6 +172,8 @@ def summarize(
             click.echo("\n" + format_ingest(ingest.result))
             for recent in ingest.recent:  # what a Slack upload's summary says below its history
                 click.echo(format_recent(recent.to_dict()))
+    if not_recorded:
+        raise click.ClickException(f"not recorded: {not_recorded.message}")
 
 
 def _chart(summary, path: str) -> None:

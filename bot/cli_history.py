@@ -45,13 +45,23 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 
 @contextmanager
-def opened(db_path: str | None) -> Iterator[History]:
-    """The history store, with its errors turned into one line on stderr and exit 1."""
+def opened(db_path: str | None, *, readonly: bool = False) -> Iterator[History]:
+    """The history store, with its errors turned into one line on stderr and exit 1.
+
+    `readonly` for commands that only read: they never create the file, and a file
+    without write access can still be read.
+    """
+    import sqlite3
+
     from bot.history import HistoryError, open_history
+    from bot.history.opener import describe
 
     try:
-        with open_history(db_path) as history:
-            yield history
+        with open_history(db_path, readonly=readonly) as history:
+            try:
+                yield history
+            except sqlite3.DatabaseError as err:
+                raise HistoryError(describe(history.name, err)) from None
     except HistoryError as err:
         raise click.ClickException(str(err)) from None
 
@@ -109,7 +119,7 @@ def list_incidents(
         intune-bot history list NDES01 --since 7d
         intune-bot history list --status open --json
     """
-    with opened(db_path) as store:
+    with opened(db_path, readonly=True) as store:
         incidents = store.incidents(
             server=server,
             status=status,
@@ -185,7 +195,7 @@ def servers(as_json: bool, db_path: str | None) -> None:
         intune-bot servers
         intune-bot servers --json --db ./history.db
     """
-    with opened(db_path) as store:
+    with opened(db_path, readonly=True) as store:
         rows = store.servers()
     if as_json:
         click.echo(json.dumps({"servers": [s.to_dict() for s in rows]}, ensure_ascii=False))

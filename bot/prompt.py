@@ -150,6 +150,7 @@ def lookup_text(text: str) -> str:
 
 def question(text: str, settings: Settings) -> str:
     """A lookup, and what the history knows of the servers the question names (as in Slack)."""
+    from bot.history import HistoryError
     from bot.search import lookup
     from bot.textfmt import format_answer, format_known
     from bot.triage import history_at, servers_named, what_history_knows
@@ -159,11 +160,14 @@ def question(text: str, settings: Settings) -> str:
     out = format_answer(found, lang)
     if not settings.db_path.exists():  # a question never creates the store
         return out
-    with history_at(settings.db_path) as history:
-        named = servers_named(text, history) if history else []
-        if history and named:
-            known = what_history_knows(history, found, named)
-            out += "\n\n" + format_known([k.to_dict() for k in known])
+    try:
+        with history_at(settings.db_path) as history:
+            named = servers_named(text, history) if history else []
+            if history and named:
+                known = what_history_knows(history, found, named)
+                out += "\n\n" + format_known([k.to_dict() for k in known])
+    except HistoryError as err:  # the answer stands; say why the history part is missing
+        out += f"\n\nThe history could not be read: {err}"
     return out
 
 
@@ -202,18 +206,20 @@ def as_path(line: str) -> Path | None:
 def stored(verb: str, server: str, settings: Settings) -> str:
     """`/intune history [SERVER]` and `/intune servers`, as `intune-bot history` prints them."""
     from bot.cli_history import format_incident, format_server
-    from bot.triage import history_at
+    from bot.history import HistoryError
+    from bot.triage import reading
 
     if not settings.db_path.exists():  # read-only: never create the store to say it is empty
         return (
             f"No history yet ({settings.db_path} does not exist): "
             "`intune-bot summarize FILE --record` starts one."
         )
-    with history_at(settings.db_path) as history:
-        if history is None:
-            return f"The history store {settings.db_path} cannot be opened."
-        if verb == "servers":
-            lines = [format_server(s) for s in history.servers()]
-            return "\n".join(lines) or "No connector servers recorded yet."
-        lines = [format_incident(i) for i in history.incidents(server=server or None, limit=30)]
-        return "\n".join(lines) or "No incidents recorded" + (f" for {server}." if server else ".")
+    try:
+        with reading(settings.db_path) as history:
+            if verb == "servers":
+                lines = [format_server(s) for s in history.servers()]
+                return "\n".join(lines) or "No connector servers recorded yet."
+            lines = [format_incident(i) for i in history.incidents(server=server or None, limit=30)]
+            return "\n".join(lines) or "No incidents recorded" + (f" for {server}." if server else ".")
+    except HistoryError as err:
+        return f"The history could not be read: {err}"

@@ -14,6 +14,7 @@ Nothing here knows Slack or the terminal: values in, dataclasses and dicts out.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.history import History, HistoryError, Incident, IngestResult, Recent, UploadInfo
 from bot.history import open_history as _open_history
+from bot.history.opener import describe
 
 if TYPE_CHECKING:
     from bot.search import Answer
@@ -32,19 +34,43 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def history_at(path: Path | str | None) -> Iterator[History | None]:
-    """The history store, or None when it cannot be opened (the answer still goes out)."""
+def history_at(path: Path | str | None, *, readonly: bool = True) -> Iterator[History | None]:
+    """The history store, or None when it cannot be opened (the answer still goes out).
+
+    Read-only unless `readonly=False`: reading never creates the file, and a file
+    without write access can still be read.
+
+    A store damaged past its first page fails only when read: that is raised as
+    HistoryError with one line, like a store that cannot be opened.
+    """
     if path is None:
         yield None
         return
     try:
-        history = _open_history(path)
+        history = _open_history(path, readonly=readonly)
     except HistoryError as err:
         log.warning("history unavailable: %s", err)
         yield None
         return
     with history:
-        yield history
+        try:
+            yield history
+        except sqlite3.DatabaseError as err:
+            raise HistoryError(describe(history.name, err)) from None
+
+
+@contextmanager
+def reading(path: Path | str) -> Iterator[History]:
+    """The history store opened for reading; HistoryError, one line, if it cannot be read.
+
+    For front ends whose whole answer is the history (`history`, `servers`): they
+    say why instead of answering without it.
+    """
+    with _open_history(path, readonly=True) as history:
+        try:
+            yield history
+        except sqlite3.DatabaseError as err:
+            raise HistoryError(describe(history.name, err)) from None
 
 
 # --- ingest -------------------------------------------------------------------------------

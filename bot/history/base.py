@@ -13,12 +13,17 @@ from bot.history import schema
 from bot.history.opener import HistoryError, describe, use_wal
 
 
+class NeedsUpgrade(HistoryError):
+    """A file from an older release, opened read-only: it cannot be upgraded so."""
+
+
 class Store:
     """A history database, checked and upgraded; the verbs live in the classes over it."""
 
-    def __init__(self, db: Database, *, name: str = "") -> None:
+    def __init__(self, db: Database, *, name: str = "", readonly: bool = False) -> None:
         self.db = db
         self.name = name or "history database"
+        self.readonly = readonly
         # We run BEGIN IMMEDIATE / COMMIT ourselves: one transaction per upload.
         db.conn.isolation_level = None
         try:
@@ -52,6 +57,20 @@ class Store:
         # since another process may have just created ours in a fresh file.
         if version == 0 and self._foreign_tables() and schema.version(self.conn) == 0:
             raise HistoryError(f"{self.name} is another application's SQLite database")
+        if self.readonly and version == 0:
+            # An empty file: nothing recorded yet. Read it as an empty history.
+            self.db.conn.close()
+            self.db, self.readonly = Database(memory=True), False
+            self._prepare()
+            return
+        if self.readonly:
+            if version < schema.SCHEMA_VERSION:
+                raise NeedsUpgrade(
+                    f"{self.name} was written by an older intune-triage and is opened "
+                    "read-only: open it once with write access (any `summarize --record`) "
+                    "to upgrade it"
+                )
+            return
         self.conn.execute("PRAGMA foreign_keys = ON")
         if not self.db.memory:
             use_wal(self.conn)

@@ -44,6 +44,34 @@ def connect(path: str | Path, *, busy_timeout: float = 5.0) -> sqlite3.Connectio
         raise HistoryError(f"cannot open history database {path}: {err}") from None
 
 
+def connect_readonly(path: str | Path, *, busy_timeout: float = 5.0) -> sqlite3.Connection:
+    """A connection that can only read the existing file at `path` (it must exist).
+
+    Reading needs no write access to the file: a history copied from a server, or
+    left read-only by an operator, still answers `history` and `servers`.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise HistoryError(f"history database {path} is a folder, not a file")
+    uri = path.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=busy_timeout, isolation_level=None)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        return conn
+    except sqlite3.DatabaseError as err:
+        if "unable to open" not in str(err) and "readonly" not in str(err):
+            raise HistoryError(describe(str(path), err)) from None
+    # A WAL file in a folder we cannot write: SQLite cannot make its shared-memory
+    # file ("unable to open", or "readonly" when it tries). Nobody can write
+    # there either, so reading it as immutable is safe.
+    try:
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        return conn
+    except sqlite3.DatabaseError as err:
+        raise HistoryError(describe(str(path), err)) from None
+
+
 def use_wal(conn: sqlite3.Connection) -> None:
     """Switch the file to WAL (it stays so): once, by whichever process gets there first.
 
@@ -69,6 +97,8 @@ def describe(name: str, err: sqlite3.DatabaseError) -> str:
     message = str(err)
     if "not a database" in message or "malformed" in message:
         return f"{name} is not a SQLite database (or is damaged)"
+    if "unable to open" in message:
+        return f"cannot open {name} (check that it exists and can be read)"
     if "readonly" in message or "read-only" in message:
         return f"{name} is read-only (the file and its folder must be writable)"
     if "locked" in message or "busy" in message:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.history.base import NeedsUpgrade
 from bot.history.ingest import Ingest
-from bot.history.opener import connect
+from bot.history.opener import connect, connect_readonly
 from bot.history.values import iso, now_utc
 
 
@@ -31,6 +32,7 @@ def open_history(
     path: str | Path | None = None,
     *,
     busy_timeout: float = 5.0,
+    readonly: bool = False,
 ) -> History:
     """Open (creating or upgrading) the history file at `path`, default `default_path()`.
 
@@ -38,8 +40,24 @@ def open_history(
       by a newer release, or cannot be written.
     - `busy_timeout` is how long a query or a resolve waits for another process's write;
       an upload waits at least UPLOAD_WAIT, since another large upload may take that long.
+    - `readonly` opens for reading only: nothing is created or upgraded, a missing file
+      reads as an empty history, and a file without write access can still be read.
     """
     path = Path(path).expanduser() if path is not None else default_path()
+    if readonly and not path.exists():
+        return History(Database(memory=True), name=str(path))
+    if readonly:
+        conn = connect_readonly(path, busy_timeout=busy_timeout)
+        try:
+            return History(Database(conn), name=str(path), readonly=True)
+        except NeedsUpgrade:
+            conn.close()
+            if not os.access(path, os.W_OK):
+                raise
+            # A file the new release has not upgraded yet: upgrade it, as any writer would.
+        except BaseException:
+            conn.close()
+            raise
     conn = connect(path, busy_timeout=busy_timeout)
     try:
         return History(Database(conn), name=str(path))

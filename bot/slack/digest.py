@@ -22,11 +22,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.history import HistoryError, open_history
+from bot.history import HistoryError
 from bot.settings import Settings
 from bot.slack import render
 from bot.slack.dedupe import Seen
-from bot.triage import build_digest
+from bot.triage import build_digest, reading
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def post_digest(client: WebClient, settings: Settings, seen: Seen, due: datetime
     if not channel or not seen.claim("digest", channel, due.isoformat()):
         return False
     try:
-        with open_history(settings.db_path) as history:
+        with reading(settings.db_path) as history:
             digest = build_digest(history, due)
     except HistoryError as err:
         log.warning("daily digest skipped: %s", err)

@@ -140,7 +140,7 @@ class IncidentListeners:
             return
         value = view["state"]["values"][render.NOTE_BLOCK][render.NOTE_INPUT].get("value") or ""
         note, ids = value.strip()[: render.NOTE_MAX], render.parse_ids(meta["ids"])
-        with history_at(self.services.db) as history:
+        with history_at(self.services.db, readonly=False) as history:
             if history is None:
                 raise HistoryError("the history store is not available")
             changed = triage.resolve(history, ids, user, note, (meta["c"], meta["t"]))
@@ -184,7 +184,11 @@ class IncidentListeners:
     @reported
     def home_opened(self, event: dict, client: WebClient) -> None:
         if event.get("tab", "home") == "home":
-            with history_at(self.services.db) as history:
-                data = triage.home_data(history, servers=home.MAX_SERVERS)
+            try:
+                with history_at(self.services.db) as history:
+                    data = triage.home_data(history, servers=home.MAX_SERVERS)
+            except HistoryError as err:  # Home still opens, saying the history is unavailable
+                log.warning("home tab without history: %s", err)
+                data = triage.home_data(None)
             view = home.view(data)
             client.views_publish(user_id=event["user"], view=view)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from bot.commands import Command, guess_lang, parse, strip_mentions
+from bot.history import HistoryError
 from bot.search import lookup
 from bot.slack import render
 from bot.slack.kept import thread_incident_ids
-from bot.triage import history_at, servers_named, what_history_knows
+from bot.triage import history_at, reading, servers_named, what_history_knows
+
+log = logging.getLogger(__name__)
 
 
 def command(text: str, db: Path | None) -> render.Message:
@@ -18,13 +22,16 @@ def command(text: str, db: Path | None) -> render.Message:
     if cmd.verb == "help":
         return render.help_message()
     if cmd.verb in ("history", "servers"):
-        with history_at(db) as history:
-            if history is None:
-                return render.plain("The history store is not available right now.")
-            if cmd.verb == "servers":
-                return render.servers([s.to_dict() for s in history.servers()])
-            found = history.incidents(server=cmd.arg or None, limit=30)
-            return render.incidents([i.to_dict() for i in found], cmd.arg or None)
+        if db is None:
+            return render.plain("The history store is not available right now.")
+        try:
+            with reading(db) as history:
+                if cmd.verb == "servers":
+                    return render.servers([s.to_dict() for s in history.servers()])
+                found = history.incidents(server=cmd.arg or None, limit=30)
+                return render.incidents([i.to_dict() for i in found], cmd.arg or None)
+        except HistoryError as err:
+            return render.plain(f"The history could not be read: {err}")
     return looked_up(cmd, guess_lang(cmd.arg))
 
 
@@ -61,9 +68,13 @@ def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) 
         return looked_up(cmd, lang, share=False)
     found = lookup(text, lang=lang)
     msg = render.answer(found, lang, share=False)
-    with history_at(db) as history:
-        if history:
-            extra = thread_incident_ids(db, *thread) if thread else []
-            known = what_history_knows(history, found, servers_named(text, history), thread, extra)
-            msg["blocks"] += render.history_knows([k.to_dict() for k in known])
+    try:
+        with history_at(db) as history:
+            if history:
+                extra = thread_incident_ids(db, *thread) if thread else []
+                named = servers_named(text, history)
+                known = what_history_knows(history, found, named, thread, extra)
+                msg["blocks"] += render.history_knows([k.to_dict() for k in known])
+    except HistoryError as err:  # the answer still goes out
+        log.warning("history not read: %s", err)
     return render.message(msg["text"], msg["blocks"])

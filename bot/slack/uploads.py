@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import tempfile
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -20,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.history import HistoryError, open_history
+from bot.history.opener import describe
 from bot.logs import NotAnEventLog, open_log
 from bot.settings import Settings
 from bot.slack import render
@@ -153,24 +155,31 @@ def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Sett
     thread.say(render.summary(data, pending=True))  # readable now; recording takes a while
     if thread.status:
         thread.status.result(len(summary.failures))
-    thread.say(render.summary(data, record(path, summary, settings, event, file, thread)))
+    view, not_recorded = record(path, summary, settings, event, file, thread)
+    thread.say(render.summary(data, view, not_recorded=not_recorded))
     upload_chart(thread.client, summary, name, thread.channel, thread.thread_ts)
 
 
 def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
-           file: dict[str, Any], thread: Thread) -> dict[str, Any] | None:  # fmt: skip
-    """Remember the upload with its thread; the summary still goes out if the store fails."""
+           file: dict[str, Any], thread: Thread) -> tuple[dict[str, Any] | None, str | None]:  # fmt: skip
+    """Remember the upload with its thread: (what the history says, None), or (None, why not).
+
+    The summary still goes out if the store fails, saying in one line why it was not recorded.
+    """
     source = Source("slack", user=event.get("user"), channel=thread.channel,
                     thread_ts=thread.thread_ts, file_id=file.get("id"))  # fmt: skip
     try:
         with open_history(settings.db_path) as history:
-            view = ingest(path, summary, source, history).view()
+            try:
+                view = ingest(path, summary, source, history).view()
+            except sqlite3.DatabaseError as err:  # damaged past the pages opening reads
+                raise HistoryError(describe(history.name, err)) from None
     except HistoryError as err:
         log.warning("upload not recorded: %s", err)
-        return None
+        return None, str(err)
     data = {**summary.to_dict(), "file": shown_name(file.get("name"), file.get("id", "file"))}
     remember_summary(settings, thread.channel, thread.ts, thread.thread_ts, data, view)
-    return view
+    return view, None
 
 
 def could_be_log(file: dict[str, Any]) -> bool:

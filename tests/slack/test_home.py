@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from bot.triage import home_data
 from tests.support.connector_logs import legacy_pkcs_ca_outage, two_servers
 from tests.support.evtx_writer import write_evtx
 from tests.support.legacy_log import START, records
+from tests.support.slack import home_opened as opened
 from tests.support.slack import texts
 
 
@@ -22,16 +22,6 @@ def record(settings, path: Path, user="U1") -> None:
                                 thread_ts="1700000000.000001")  # fmt: skip
     with open_history(settings.db_path) as history:
         history.record_upload(info, summary.events)
-
-
-def opened(slack, fake_slack, user="U1", tab="home"):
-    before = len(fake_slack.calls_to("views.publish"))
-    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": tab,
-             "event_ts": "1700000000.000100"}  # fmt: skip
-    assert slack.event(event).status == 200
-    (call,) = fake_slack.wait_for("views.publish", count=before + 1)[before:]
-    view = call["view"] if isinstance(call["view"], dict) else json.loads(call["view"])
-    return call, view
 
 
 def test_home_shows_servers_open_incidents_uploads_and_help(slack, fake_slack, settings,

@@ -168,3 +168,14 @@ def serving(app, fake_slack: FakeSlack, **options) -> Iterator[SlackSender]:
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(5)
         server.task_dispatcher.shutdown()
+
+
+def home_opened(slack, fake_slack, user="U1", tab="home"):
+    """Open the App Home tab as `user`; the views.publish call and the view it published."""
+    before = len(fake_slack.calls_to("views.publish"))
+    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": tab,
+             "event_ts": "1700000000.000100"}  # fmt: skip
+    assert slack.event(event).status == 200
+    (call,) = fake_slack.wait_for("views.publish", count=before + 1)[before:]
+    view = call["view"] if isinstance(call["view"], dict) else json.loads(call["view"])
+    return call, view

@@ -65,19 +65,21 @@ def summary(
     *,
     pending: bool = False,
     resolved: Sequence[Mapping[str, Any]] = (),
+    not_recorded: str | None = None,
 ) -> Message:
     """The failure summary of one log, from `Summary.to_dict()` (the summarize --json contract).
 
     Most useful first: the dominant failure and what to check, then every failure
     with counts and times, who was affected, success rates, unreadable parts, history.
     Once recorded (`history`), buttons follow: Mark resolved, Similar incidents, and
-    Show all when something was cut to fit.
+    Show all when something was cut to fit. `not_recorded` says why the history
+    could not be updated (the summary stands).
     """
-    body = _summary_body(data, history, pending=pending)
+    body = _summary_body(data, history, pending=pending, not_recorded=not_recorded)
     if isinstance(body, dict):
         return body
     fallback, blocks = body
-    cut = len(blocks) > MAX_BLOCKS - 1 or blocks != _summary_body(data, history, full=True)[1]
+    cut = len(blocks) > MAX_BLOCKS - 1 or blocks != _summary_body(data, history, full=True, not_recorded=not_recorded)[1]
     tail = summary_actions(data, history, resolved, show_all=cut) if history else []
     return message(fallback, blocks, tail=tail)
 
@@ -106,6 +108,7 @@ def _summary_body(
     *,
     pending: bool = False,
     full: bool = False,
+    not_recorded: str | None = None,
 ) -> tuple[str, list[dict]] | Message:
     name = data.get("file") or "the file"
     problems = list(data.get("problems") or [])
@@ -166,6 +169,8 @@ def _summary_body(
         lines = history_lines(history, None if full else SHOWN_INCIDENTS)
         if lines:
             blocks += _list("*History*", lines, full)
+    elif not_recorded:
+        blocks.append(context(f":warning: The history was not updated: {escape(not_recorded)}"))
     elif pending:  # the summary goes out first; the history follows in a second update
         blocks.append(context(CHECKING_HISTORY))
     return fallback, blocks
