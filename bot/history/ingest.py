@@ -81,15 +81,19 @@ class Ingest(Queries):
             self.conn.execute(
                 "UPDATE uploads SET new_events = ? WHERE id = ?", (new_events, upload_id)
             )
-            per_server: dict[str, int] = defaultdict(int)  # folded name -> events
+            per_server: dict[str, list] = {}  # folded name -> [events, first, last]
             shown: dict[str, str] = {}  # folded name -> the name as first written
             for row in rows:
-                per_server[fold_name(row[0])] += 1
-                shown.setdefault(fold_name(row[0]), row[0])
+                folded, time = fold_name(row[0]), row[3]
+                seen = per_server.setdefault(folded, [0, time, time])
+                seen[0] += 1
+                seen[1], seen[2] = min(seen[1], time), max(seen[2], time)
+                shown.setdefault(folded, row[0])
             self.db["upload_servers"].insert_all(
-                {"upload_id": upload_id, "server_id": server_ids[s], "events": n}
-                for s, n in per_server.items()
-            )
+                {"upload_id": upload_id, "server_id": server_ids[s], "events": n,
+                 "first": first, "last": last}
+                for s, (n, first, last) in per_server.items()
+            )  # fmt: skip
             by_id = {v: shown[k] for k, v in server_ids.items()}
             changes, healed = [], []
             for (server_id, event_id, code, kind), times in failures.items():
@@ -98,6 +102,11 @@ class Ingest(Queries):
                     healed.append(SelfHealing(by_id[server_id], event_id, code, name, len(times)))
                     continue
                 changes += self._track(server_id, event_id, code, kind, name, times, uploaded_at)
+            if upload.channel:  # where this was learned: who may see it (see queries)
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO incident_channels VALUES (?, ?)",
+                    ((c.incident.id, upload.channel) for c in changes),
+                )
         return IngestResult(
             upload_id=upload_id,
             already_recorded=False,

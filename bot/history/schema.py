@@ -12,6 +12,23 @@ from collections.abc import Callable
 
 from bot.history.regroup import merge_split_incidents
 
+
+def _upload_spans(conn: sqlite3.Connection) -> None:
+    """Schema 4: each upload's first and last event per server, from the stored events.
+
+    One pass over the events (they have no index by upload), not one query per row.
+    Events stored by an earlier upload count for that one only: the span is a lower bound.
+    """
+    spans = conn.execute(
+        """SELECT min(time), max(time), upload_id, server_id FROM events
+           GROUP BY upload_id, server_id"""
+    ).fetchall()
+    conn.executemany(
+        "UPDATE upload_servers SET first = ?, last = ? WHERE upload_id = ? AND server_id = ?",
+        spans,
+    )
+
+
 # Each entry upgrades the schema by one version; user_version counts how many ran.
 # Never edit a released entry: append a new one, so an old file upgrades step by step.
 # A step is SQL, or a function of the connection for what SQL alone cannot say.
@@ -119,6 +136,31 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
            SELECT id, resolved_by, resolved_at, note FROM incidents
            WHERE status = 'resolved' ORDER BY resolved_at""",
         merge_split_incidents,
+    ),
+    # 4: where the history learned each thing, so Slack shows it only to the members of
+    # the channel its log was shared in. An incident remembers every channel whose logs
+    # added to it; an upload's servers remember the time span that log showed of them.
+    # Older files: channels come from the uploads their stored events came from, and
+    # from the thread an incident was discussed in; CLI uploads have none (see queries).
+    (
+        """CREATE TABLE incident_channels (
+            incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+            channel TEXT NOT NULL,  -- a Slack channel ID (C…, G…, D…)
+            PRIMARY KEY (incident_id, channel)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX incident_channels_channel ON incident_channels(channel, incident_id)",
+        """INSERT OR IGNORE INTO incident_channels (incident_id, channel)
+           SELECT DISTINCT i.id, u.channel FROM incidents i
+           JOIN events e ON e.server_id = i.server_id AND e.event_id = i.event_id
+             AND e.code IS i.code AND e.outcome = i.kind AND e.time BETWEEN i.first AND i.last
+           JOIN uploads u ON u.id = e.upload_id
+           WHERE u.channel IS NOT NULL AND u.channel != ''""",
+        """INSERT OR IGNORE INTO incident_channels (incident_id, channel)
+           SELECT id, channel FROM incidents WHERE channel IS NOT NULL AND channel != ''""",
+        "CREATE INDEX uploads_channel ON uploads(channel)",
+        "ALTER TABLE upload_servers ADD COLUMN first TEXT",  # NULL: its events were pruned
+        "ALTER TABLE upload_servers ADD COLUMN last TEXT",
+        _upload_spans,
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
