@@ -99,6 +99,12 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
     "Written whenever asked; a note on stderr says when the log has no failures or spans "
     "an hour or less (the picture then shows little).",
 )
+@click.option(
+    "--server",
+    metavar="NAME",
+    help="With --record: the server the log came from, for exports that name no computer "
+    "(Event Viewer's CSV and TXT). Events that name their computer keep it.",
+)
 @db_option
 def summarize(
     file: str,
@@ -107,6 +113,7 @@ def summarize(
     lang: str,
     record: bool,
     chart_path: str | None,
+    server: str | None,
     db_path: str | None,
 ) -> None:
     """Summarize the connector failures in an event log export.
@@ -119,6 +126,7 @@ def summarize(
         intune-bot summarize Application.evtx
         intune-bot summarize connector.xml --json
         intune-bot summarize Application.evtx --chart timeline.png
+        intune-bot summarize export.csv --record --server NDES01
     """
     from bot.logs import NotAnEventLog, ParserUnavailable
     from bot.summary import summarize_file
@@ -148,13 +156,24 @@ def summarize(
         raise click.ClickException(str(err)) from None
     except OSError as err:
         raise click.ClickException(f"cannot read {file}: {err.strerror or err}") from None
+    server = (server or "").strip() or None
+    if server and not record:
+        raise click.ClickException("--server names where a recorded log came from: add --record")
+    if record and not server:
+        from bot.triage import needs_server
+
+        if needs_server(summary):  # before anything is printed or recorded
+            raise click.ClickException(
+                f"{file} names no computer for its events (an export without the Computer "
+                "column): say which server it came from with --server NAME; nothing recorded"
+            )
     if chart_path:
         _chart(summary, chart_path)  # before --record: a bad path changes nothing
     data = summary.to_dict()
     ingest, not_recorded = None, None
     if record:
         try:
-            ingest = _record(file, summary, db_path)
+            ingest = _record(file, summary, db_path, server)
         except click.ClickException as err:  # the summary is printed all the same
             not_recorded = err
     if as_json:
@@ -189,7 +208,7 @@ def _chart(summary, path: str) -> None:
         raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from None
 
 
-def _record(file: str, summary, db_path: str | None):
+def _record(file: str, summary, db_path: str | None, server: str | None):
     """Add a summary's connector events to the history; one line on failure."""
     import getpass
 
@@ -197,7 +216,8 @@ def _record(file: str, summary, db_path: str | None):
     from bot.triage import Source, ingest
 
     with opened(db_path) as history:
-        return ingest(file, summary, Source("cli", user=getpass.getuser()), history)
+        source = Source("cli", user=getpass.getuser())
+        return ingest(file, summary, source, history, server=server)
 
 
 @cli.command()

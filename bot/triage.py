@@ -14,6 +14,7 @@ Nothing here knows Slack or the terminal: values in, dataclasses and dicts out.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.history import History, HistoryError, Incident, IngestResult, Recent, UploadInfo
+from bot.history import (
+    History,
+    HistoryError,
+    Incident,
+    IngestResult,
+    Recent,
+    UploadInfo,
+    nameless_events,
+)
 from bot.history import open_history as _open_history
 from bot.history.opener import describe
 
@@ -122,27 +131,57 @@ class Ingested:
         return view
 
 
-def ingest(path: Path | str, summary: Summary, source: Source, history: History) -> Ingested:
+def ingest(
+    path: Path | str, summary: Summary, source: Source, history: History, *,
+    server: str | None = None,
+) -> Ingested:  # fmt: skip
     """Record the connector events of `summary` (read from `path`) into `history`.
 
     The summary must have been made with `keep_events=True`. Incidents remember the
     thread their summary went to (new and recurred ones, and ongoing ones that have
-    none yet), so a question asked there finds them.
+    none yet), so a question asked there finds them. `server` names the server of
+    events that name no computer (CSV and TXT exports); without it such a log raises
+    NoServer and nothing is recorded (`needs_server` says so beforehand).
     """
     info = UploadInfo.from_file(
         path, summary.format, source=source.kind, user=source.user, channel=source.channel,
         thread_ts=source.thread_ts, file_id=source.file_id, records=summary.records,
         problems=[p.to_dict() for p in summary.problems],
     )  # fmt: skip
-    result = history.record_upload(info, summary.events)
+    result = history.record_upload(info, summary.events, server=server)
     if source.channel and source.thread_ts:
         for change in result.incidents:
             if change.change != "ongoing" or not change.incident.thread_ts:
                 history.set_thread(change.incident.id, source.channel, source.thread_ts)
     top = summary.dominant
-    servers = list(top.servers)[:RECENT_SERVERS] if top and top.event_id.isdigit() else []
+    named = [s if s.strip() else (server or "") for s in top.servers] if top else []
+    servers = list(dict.fromkeys(n for n in named if n))[:RECENT_SERVERS]
+    if not (top and top.event_id.isdigit()):
+        servers = []
     recent = tuple(history.recent(s, int(top.event_id), top.code) for s in servers)  # type: ignore[union-attr]
     return Ingested(result, recent)
+
+
+def needs_server(summary: Summary) -> bool:
+    """The log has connector events that name no computer: recording it needs a server."""
+    return nameless_events(summary.events) > 0
+
+
+def server_named_in(history: History, *texts: str) -> str | None:
+    """The one known server these texts (a message, a file name) name, full or short.
+
+    A name counts between characters that are not letters or digits, so
+    "NDES01-app.csv" and "ndes01_export.csv" name NDES01 but "NDES011.csv" does not. None when no known server, or several, are named.
+    """
+    found = set()
+    haystack = " ".join(texts)
+    for info in history.servers():
+        if not info.name.strip():
+            continue
+        for name in {info.name, info.name.split(".")[0]}:
+            if re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", haystack, re.I):
+                found.add(info.name)
+    return found.pop() if len(found) == 1 else None
 
 
 # --- what the history knows about a question --------------------------------------------

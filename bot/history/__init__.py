@@ -33,7 +33,7 @@ on open, write transactions), `queries`, `spans` (the incident algorithm),
 `ingest` (recording an upload) and `store` (`open_history`).
 """
 
-from bot.history.ingest import UPLOAD_WAIT, NoServer
+from bot.history.ingest import UPLOAD_WAIT, NoServer, nameless_events
 from bot.history.opener import HistoryError
 from bot.history.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.history.store import History, default_path, open_history
@@ -64,5 +64,6 @@ __all__ = [
     "ServerInfo",
     "UploadInfo",
     "default_path",
+    "nameless_events",
     "open_history",
 ]

@@ -339,6 +339,16 @@ def _event_rows(
     return rows, names, warnings - fixable
 
 
+def nameless_events(events: Iterable[ConnectorEvent]) -> int:
+    """How many of these events record_upload would store that name no computer."""
+    return sum(
+        1
+        for ce in events
+        if ce.outcome not in SKIPPED_OUTCOMES
+        and not (isinstance(ce.event.computer, str) and ce.event.computer.strip())
+    )
+
+
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 

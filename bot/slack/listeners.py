@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond, Say
 from slack_sdk import WebClient
 
-from bot.slack import incidents, render, replies
+from bot.slack import incidents, render, replies, server_choice
 from bot.slack.dedupe import once_per_event
 from bot.slack.services import Services
 from bot.slack.uploads import handle_upload
@@ -36,6 +36,7 @@ def register(app: App, services: Services) -> None:
     app.event({"type": "message", "subtype": "file_share"})(on.file_share)
     app.event("app_mention")(on.mention)
     incidents.register(app, services)  # summary buttons, the resolve modal, App Home
+    server_choice.register(app, services)  # "which server is this export from?"
     app.event({"type": "message", "subtype": None}, matchers=[in_dm])(on.direct_message)
     app.event("message")(ignore)
 

@@ -31,7 +31,7 @@ from bot.slack.kept import remember_summary
 from bot.slack.names import shown_name
 from bot.slack.reactions import Status
 from bot.summary import summarize_file
-from bot.triage import Source, ingest
+from bot.triage import Source, ingest, needs_server, server_named_in
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +100,9 @@ def handle_upload(client: WebClient, settings: Settings, event: dict[str, Any], 
 
 
 def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], file: dict[str, Any],
-                token: str, thread: Thread,
-                parsing: AbstractContextManager | None = None) -> None:  # fmt: skip
+                token: str, thread: Thread, parsing: AbstractContextManager | None = None,
+                server: str | None = None) -> None:  # fmt: skip
+    """Download, summarize and record one file; `server` for an export that names none."""
     if not file.get("url_private_download"):
         # Slack Connect and some events carry only {"id", "file_access": "check_file_info"}.
         try:
@@ -131,7 +132,7 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
                               api_url=settings.api_url, max_bytes=settings.max_upload_bytes,
                               floor=settings.download_floor, expected=nbytes)  # fmt: skip
             with parsing or nullcontext():
-                summarize(path, name, nbytes, thread, settings, event, file)
+                summarize(path, name, nbytes, thread, settings, event, file, server)
         except DownloadError as err:
             thread.say(render.problem(name, str(err)))
         except NotAnEventLog as err:
@@ -140,7 +141,7 @@ def handle_file(client: WebClient, settings: Settings, event: dict[str, Any], fi
 
 
 def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Settings,
-              event: dict[str, Any], file: dict[str, Any]) -> None:  # fmt: skip
+              event: dict[str, Any], file: dict[str, Any], server: str | None = None) -> None:  # fmt: skip
     open_log(path, max_unpacked=settings.max_upload_bytes)  # decide by content first: raises NotAnEventLog
     if thread.ts is None:
         thread.say(render.reading(name, nbytes))
@@ -155,31 +156,53 @@ def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Sett
     thread.say(render.summary(data, pending=True))  # readable now; recording takes a while
     if thread.status:
         thread.status.result(len(summary.failures))
-    view, not_recorded = record(path, summary, settings, event, file, thread)
-    thread.say(render.summary(data, view, not_recorded=not_recorded))
-    upload_chart(thread.client, summary, name, thread.channel, thread.thread_ts)
+    done = record(path, summary, settings, event, file, thread, server)
+    thread.say(render.summary(data, done.view, not_recorded=done.not_recorded))
+    if done.ask is not None:  # the summary stands; the history waits for a server name
+        question = render.ask_server(name, file.get("id", ""), thread.ts or "", done.ask)
+        thread.client.chat_postMessage(channel=thread.channel, thread_ts=thread.thread_ts,
+                                       **question)  # fmt: skip
+    # A server given here means the file is read again once someone named its server:
+    # its chart is already in the thread.
+    if server is None:
+        upload_chart(thread.client, summary, name, thread.channel, thread.thread_ts)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording one upload did: the history's view, why not, or the servers to ask about."""
+
+    view: dict[str, Any] | None = None
+    not_recorded: str | None = None
+    ask: list[str] | None = None  # known servers, most recently seen first
 
 
 def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
-           file: dict[str, Any], thread: Thread) -> tuple[dict[str, Any] | None, str | None]:  # fmt: skip
-    """Remember the upload with its thread: (what the history says, None), or (None, why not).
+           file: dict[str, Any], thread: Thread, server: str | None = None) -> Recorded:  # fmt: skip
+    """Remember the upload with its thread; the summary still goes out if the store fails.
 
-    The summary still goes out if the store fails, saying in one line why it was not recorded.
+    An export that names no computer is recorded under the known server its message
+    or file name names; failing that, nothing is recorded and `ask` lists the servers
+    to offer, so a person says which.
     """
     source = Source("slack", user=event.get("user"), channel=thread.channel,
                     thread_ts=thread.thread_ts, file_id=file.get("id"))  # fmt: skip
     try:
         with open_history(settings.db_path) as history:
             try:
-                view = ingest(path, summary, source, history).view()
+                if not server and needs_server(summary):
+                    server = server_named_in(history, event.get("text") or "", file.get("name") or "")
+                    if server is None:
+                        return Recorded(ask=[s.name for s in history.servers() if s.name.strip()])
+                view = ingest(path, summary, source, history, server=server).view()
             except sqlite3.DatabaseError as err:  # damaged past the pages opening reads
                 raise HistoryError(describe(history.name, err)) from None
     except HistoryError as err:
         log.warning("upload not recorded: %s", err)
-        return None, str(err)
+        return Recorded(not_recorded=str(err))
     data = {**summary.to_dict(), "file": shown_name(file.get("name"), file.get("id", "file"))}
     remember_summary(settings, thread.channel, thread.ts, thread.thread_ts, data, view)
-    return view, None
+    return Recorded(view=view)
 
 
 def could_be_log(file: dict[str, Any]) -> bool:

@@ -9,7 +9,6 @@ import json
 import sqlite3
 import time
 from datetime import timedelta
-from urllib.parse import urlencode
 
 import pytest
 
@@ -18,42 +17,10 @@ from bot.slack import render
 from bot.slack.app import create_app
 from bot.slack.kept import summaries_path
 from tests.support.legacy_log import START, write
-from tests.support.slack import payload, share, summary_for, texts
+from tests.support.slack import actions_of, click, payload, post_form, share, summary_for, texts
 
 _ids = itertools.count(1)
 HOSTILE = "<!channel> fixed <http://evil.example|here> & <@U999>"
-
-
-def actions_of(msg) -> dict:
-    """{action_id: button} of a message's actions block."""
-    found = {}
-    for block in msg["blocks"]:
-        if block["type"] == "actions":
-            found.update({e["action_id"]: e for e in block["elements"]})
-    return found
-
-
-def post_form(slack, body: dict):
-    return slack.post(urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded")
-
-
-def click(slack, summary, action_id, *, user="U1", thread_ts, action_ts=None, trigger=None):
-    """A signed block_actions payload: a button pressed on the summary message."""
-    button = actions_of(summary)[action_id]
-    n = next(_ids)
-    body = {"type": "block_actions", "team": {"id": "T1", "domain": "example"},
-            "user": {"id": user, "team_id": "T1"}, "api_app_id": "A1", "token": "legacy",
-            "container": {"type": "message", "message_ts": summary["ts"], "channel_id": "C1",
-                          "is_ephemeral": False, "thread_ts": thread_ts},
-            "trigger_id": trigger or f"trig{n}", "channel": {"id": "C1", "name": "helpdesk"},
-            "message": {"type": "message", "ts": summary["ts"], "thread_ts": thread_ts,
-                        "text": summary["text"], "blocks": summary["blocks"]},
-            "response_url": slack.fake.url + f"/response/act{n}",
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "intune_summary",
-                         "value": button["value"], "action_ts": action_ts or f"1700001000.{n:06d}"}]}  # fmt: skip
-    reply = post_form(slack, body)
-    assert reply.status == 200
-    return reply
 
 
 def submit(slack, modal, note, *, user="U1", view_id="V1"):

@@ -3,6 +3,7 @@ what a list of posts showed, and waiting for an upload's summary."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -125,8 +126,9 @@ def still_working(update) -> bool:
     return "Reading" in update["text"] or CHECKING_HISTORY in texts([update])
 
 
-def share(slack, file, ts="1700000300.000300"):
-    event = {**payload("message_file_share"), "files": [file], "ts": ts, "event_ts": ts}
+def share(slack, file, ts="1700000300.000300", **fields):
+    """A file_share message with `file`; `fields` replace the payload's (e.g. text)."""
+    event = {**payload("message_file_share"), "files": [file], "ts": ts, "event_ts": ts, **fields}
     assert slack.event(event).status == 200
     return event
 
@@ -179,3 +181,43 @@ def home_opened(slack, fake_slack, user="U1", tab="home"):
     (call,) = fake_slack.wait_for("views.publish", count=before + 1)[before:]
     view = call["view"] if isinstance(call["view"], dict) else json.loads(call["view"])
     return call, view
+
+
+_clicks = itertools.count(1)
+
+
+def actions_of(msg) -> dict:
+    """{action_id: button} of a message's actions block."""
+    found = {}
+    for block in msg["blocks"]:
+        if block["type"] == "actions":
+            found.update({e["action_id"]: e for e in block["elements"]})
+    return found
+
+
+def post_form(slack, body: dict):
+    return slack.post(urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded")
+
+
+def click(slack, summary, action_id, *, user="U1", thread_ts, action_ts=None, trigger=None,
+          value=None):  # fmt: skip
+    """A signed block_actions payload: a button pressed on a message the bot posted.
+
+    `value` picks one of several elements with that action ID (buttons, a menu's option).
+    """
+    button = actions_of(summary)[action_id]
+    n = next(_clicks)
+    body = {"type": "block_actions", "team": {"id": "T1", "domain": "example"},
+            "user": {"id": user, "team_id": "T1"}, "api_app_id": "A1", "token": "legacy",
+            "container": {"type": "message", "message_ts": summary["ts"], "channel_id": "C1",
+                          "is_ephemeral": False, "thread_ts": thread_ts},
+            "trigger_id": trigger or f"trig{n}", "channel": {"id": "C1", "name": "helpdesk"},
+            "message": {"type": "message", "ts": summary["ts"], "thread_ts": thread_ts,
+                        "text": summary["text"], "blocks": summary["blocks"]},
+            "response_url": slack.fake.url + f"/response/act{n}",
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "intune_summary",
+                         "value": value or button.get("value"),
+                         "action_ts": action_ts or f"1700001000.{n:06d}"}]}  # fmt: skip
+    reply = post_form(slack, body)
+    assert reply.status == 200
+    return reply

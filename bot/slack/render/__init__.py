@@ -50,6 +50,20 @@ from bot.slack.render.incidents import (
     similar,
     summary_gone,
 )
+from bot.slack.render.server_question import (
+    SERVER_ACTION,
+    SERVER_BLOCK,
+    SERVER_INPUT,
+    SERVER_MAX,
+    SERVER_OTHER_ACTION,
+    SERVER_VIEW,
+    ask_server,
+    choice_value,
+    not_recorded,
+    parse_choice,
+    recorded_under,
+    server_modal,
+)
 from bot.slack.render.summaries import (
     CHECKING_HISTORY,
     problem,
@@ -61,9 +75,10 @@ from bot.slack.render.summaries import (
 
 __all__ = [
     "CHECKING_HISTORY", "MAX_BLOCKS", "MAX_SECTION", "NOTE_BLOCK", "NOTE_INPUT", "NOTE_MAX", "RESOLVE_ACTION",
-    "RESOLVE_VIEW", "SHARE_ACTION", "SHOW_ALL_ACTION", "SIMILAR_ACTION", "Message", "answer", "answers",
-    "code", "crashed", "digest", "escape", "help_message", "history_knows", "ids_value", "incident_ids",
-    "incidents", "known", "message", "not_allowed", "parse_ids", "plain", "problem", "reading",
-    "resolve_modal", "resolved_in_thread", "section", "servers", "similar", "size", "summary",
+    "RESOLVE_VIEW", "SERVER_ACTION", "SERVER_BLOCK", "SERVER_INPUT", "SERVER_MAX", "SERVER_OTHER_ACTION",
+    "SERVER_VIEW", "SHARE_ACTION", "SHOW_ALL_ACTION", "SIMILAR_ACTION", "Message", "answer", "answers", "ask_server",
+    "choice_value", "code", "crashed", "digest", "escape", "help_message", "history_knows", "ids_value", "incident_ids",
+    "incidents", "known", "message", "not_allowed", "not_recorded", "parse_choice", "parse_ids", "plain", "problem", "reading", "recorded_under",
+    "resolve_modal", "resolved_in_thread", "section", "server_modal", "servers", "similar", "size", "summary",
     "summary_full", "summary_gone",
 ]  # fmt: skip

@@ -35,6 +35,11 @@ def code(text: object) -> str:
     return "`" + escape(str(text).replace("`", "'")) + "`"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 failure", "2,000 failures": the number with its noun, singular when it is one."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def section(text: str) -> dict:
     if len(text) > MAX_SECTION:
         text = text[: MAX_SECTION - 1] + "…"

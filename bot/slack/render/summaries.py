@@ -22,6 +22,7 @@ from bot.slack.render.blocks import (
     Message,
     code,
     context,
+    counted,
     escape,
     list_section,
     message,
@@ -136,12 +137,12 @@ def _summary_body(
     if failures:
         top = failures[0]
         lead = (
-            f":rotating_light: *{total:,} failures*. Most frequent: *{_failure_name(top)}* "
+            f":rotating_light: *{counted(total, 'failure')}*. Most frequent: *{_failure_name(top)}* "
             f"× {int(top.get('count', 0)):,}"
         )
         if top.get("later_succeeded"):
             lead += f" ({int(top['later_succeeded']):,} later succeeded for the same device)"
-        fallback = f"{escape(name)}: {total:,} failures, most frequent {_failure_name(top)}"
+        fallback = f"{escape(name)}: {counted(total, 'failure')}, most frequent {_failure_name(top)}"
     elif connector:
         lead = ":white_check_mark: No connector failures in this log."
         fallback = f"{escape(name)}: no connector failures"
