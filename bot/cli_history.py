@@ -184,6 +184,27 @@ def prune(older_than: timedelta, db_path: str | None) -> None:
     click.echo(f"Removed {removed} events older than {_age(older_than)}; incidents kept.")
 
 
+@history.command()
+@click.argument("incident", type=int)
+@click.option("--server", required=True, metavar="NAME", help="The server the log came from.")
+@db_option
+def reassign(incident: int, server: str, db_path: str | None) -> None:
+    """Put an incident of the unknown server under the server it came from.
+
+    Older releases recorded CSV and TXT exports, which name no computer, under no
+    server. Its events move with it; an open incident of the same failure already
+    on that server takes them in.
+
+    \b
+    Example:
+        intune-bot history reassign 7 --server NDES01
+    """
+    with opened(db_path) as store:
+        moved = store.reassign(incident, server)
+    into = "" if moved.id == incident else f" (merged into #{moved.id})"
+    click.echo(f"Incident #{incident} is now on {moved.server}{into}: {moved.count} events.")
+
+
 @click.command()
 @json_option
 @db_option
@@ -219,12 +240,14 @@ def format_incident(incident: Incident) -> str:
     code = f" {incident.code}" if incident.code else ""
     name = f" {incident.name}" if incident.name else ""
     line = (
-        f"#{incident.id:<5} {incident.server}  {incident.event_id}{code}{name}  {incident.kind}  "
+        f"#{incident.id:<5} {server_label(incident.server)}  {incident.event_id}{code}{name}  {incident.kind}  "
         f"{incident.status:<8} {incident.count:>6}x  "
         f"{_when(incident.first)} -> {_when(incident.last)} UTC"
     )
     if incident.previous_id:
         line += f"  (recurred after #{incident.previous_id})"
+    if not incident.server.strip():
+        line += f"\n       reassign it: intune-bot history reassign {incident.id} --server NAME"
     if incident.status == "resolved":
         line += f"\n       resolved by {incident.resolved_by} on {_when(incident.resolved_at)}"
         if incident.note:
@@ -246,7 +269,7 @@ def format_ingest(result: IngestResult) -> str:
         i = change.incident
         code = f" {i.code}" if i.code else ""
         lines.append(
-            f"  {change.change:<8} #{i.id} {i.server} {i.event_id}{code} ({i.kind}): "
+            f"  {change.change:<8} #{i.id} {server_label(i.server)} {i.event_id}{code} ({i.kind}): "
             f"+{change.added}, {i.count} in all, {_when(i.first)} -> {_when(i.last)} UTC"
         )
     return "\n".join(lines)
@@ -255,9 +278,16 @@ def format_ingest(result: IngestResult) -> str:
 def format_server(server: ServerInfo) -> str:
     upload = _when(server.last_upload) if server.last_upload else "never"
     return (
-        f"{server.name}  {server.open_incidents} open / {server.incidents} incidents  "
+        f"{server_label(server.name)}  {server.open_incidents} open / {server.incidents} incidents  "
         f"last seen {_when(server.last_seen)}  last upload {upload}"
     )
+
+
+UNKNOWN_SERVER = "unknown server"  # the nameless server of older CSV / TXT uploads
+
+
+def server_label(name: str) -> str:
+    return name if name.strip() else UNKNOWN_SERVER
 
 
 def _when(t: datetime | None) -> str:

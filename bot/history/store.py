@@ -11,8 +11,8 @@ from sqlite_utils import Database
 
 from bot.history.base import NeedsUpgrade
 from bot.history.ingest import Ingest
-from bot.history.opener import connect, connect_readonly
-from bot.history.values import iso, now_utc
+from bot.history.opener import HistoryError, connect, connect_readonly
+from bot.history.values import Incident, iso, now_utc
 
 
 def default_path() -> Path:
@@ -125,6 +125,81 @@ class History(Ingest):
                WHERE id = ? AND thread_ts IS NULL""",
             (channel, thread_ts, incident_id),
         )
+
+    def reassign(self, incident_id: int, server: str) -> Incident:
+        """Move an incident of the unknown server to `server`, with its events.
+
+        Older releases recorded CSV and TXT exports (no Computer column) under a
+        nameless server. An open incident of the same failure already on `server`
+        absorbs this one (events both had count once; resolutions and channels move).
+        Returns the incident the failure now lives in.
+        """
+        server = " ".join(server.split())
+        if not server:
+            raise HistoryError("say which server: the name is empty")
+        with self._write():
+            row = self.conn.execute(
+                """SELECT i.server_id, s.name, i.event_id, i.code, i.kind, i.first, i.last,
+                          i.status
+                   FROM incidents i JOIN servers s ON s.id = i.server_id WHERE i.id = ?""",
+                (incident_id,),
+            ).fetchone()
+            if row is None:
+                raise HistoryError(f"no incident {incident_id} in {self.name}")
+            nameless, name, event_id, code, kind, first, last, status = row
+            if name.strip():
+                raise HistoryError(
+                    f"incident #{incident_id} is on {name}: only incidents of the unknown "
+                    "server can be reassigned"
+                )
+            self.conn.execute(
+                """INSERT INTO servers (name, first_seen, last_seen) VALUES (?, ?, ?)
+                   ON CONFLICT (name) DO UPDATE SET first_seen = min(first_seen, ?),
+                     last_seen = max(last_seen, ?)""",
+                (server, first, last, first, last),
+            )
+            (target,) = self.conn.execute(
+                "SELECT id FROM servers WHERE name = ?", (server,)
+            ).fetchone()
+            events = """server_id = ? AND event_id = ? AND code IS ? AND outcome = ?
+                        AND time BETWEEN ? AND ?"""
+            params = (nameless, event_id, code, kind, first, last)
+            self.conn.execute(f"UPDATE OR IGNORE events SET server_id = ? WHERE {events}",
+                              (target, *params))  # fmt: skip
+            twice = self.conn.execute(f"DELETE FROM events WHERE {events}", params).rowcount
+            into = None
+            if status == "open":
+                into = self.conn.execute(
+                    """SELECT id FROM incidents WHERE server_id = ? AND event_id = ?
+                       AND code IS ? AND kind = ? AND status = 'open' AND id != ?""",
+                    (target, event_id, code, kind, incident_id),
+                ).fetchone()
+            if into is None:
+                self.conn.execute(
+                    "UPDATE incidents SET server_id = ?, count = count - ? WHERE id = ?",
+                    (target, twice, incident_id),
+                )
+                return self.incident(incident_id)
+            (into,) = into
+            self.conn.execute(
+                """UPDATE incidents SET first = min(first, ?), last = max(last, ?),
+                     count = count + (SELECT count FROM incidents WHERE id = ?) - ?
+                   WHERE id = ?""",
+                (first, last, incident_id, twice, into),
+            )
+            for table in ("resolutions", "incident_channels"):
+                if self.conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+                ).fetchone():
+                    self.conn.execute(
+                        f"UPDATE OR IGNORE {table} SET incident_id = ? WHERE incident_id = ?",
+                        (into, incident_id),
+                    )
+            self.conn.execute(
+                "UPDATE incidents SET previous_id = ? WHERE previous_id = ?", (into, incident_id)
+            )
+            self.conn.execute("DELETE FROM incidents WHERE id = ?", (incident_id,))
+            return self.incident(into)
 
     def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
         """Delete events older than `older_than`; incidents and uploads stay. Returns the count.

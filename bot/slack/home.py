@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.slack.render.blocks import code, context, escape, list_section, mention, section
+from bot.slack.render.blocks import server as shown_server
 
 MAX_HOME_BLOCKS = 100
 MAX_SERVERS = 60  # servers given their own block; the rest are counted
@@ -71,7 +72,7 @@ def _home(blocks: list[dict]) -> dict:
 def _server(s: Mapping[str, Any]) -> dict:
     n_open = int(s.get("open_incidents", 0))
     dot = ":red_circle:" if n_open else ":large_green_circle:"
-    title = f"{dot} *{code(s.get('name', '?'))}*  {n_open} open · last event {_when(s.get('last_seen'))}"
+    title = f"{dot} *{shown_server(s.get('name', '?'))}*  {n_open} open · last event {_when(s.get('last_seen'))}"
     upload = s.get("upload")
     if upload:
         who = f" by {mention(upload['user'])}" if upload.get("source") == "slack" else ""

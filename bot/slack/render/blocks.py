@@ -40,6 +40,14 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+UNKNOWN_SERVER = "unknown server"  # incidents an older release recorded from nameless exports
+
+
+def server(name: object) -> str:
+    """A server's name as code; the nameless server of older CSV uploads as *unknown server*."""
+    return code(name) if str(name or "").strip() else f"_{UNKNOWN_SERVER}_"
+
+
 def section(text: str) -> dict:
     if len(text) > MAX_SECTION:
         text = text[: MAX_SECTION - 1] + "…"

@@ -17,6 +17,7 @@ from bot.slack.render.blocks import (
     plain,
     section,
 )
+from bot.slack.render.blocks import server as _server
 from bot.slack.render.blocks import when as _when
 
 SHOWN_INCIDENTS = 10  # per kind (new, ongoing, recurred) in a summary; "Show all" has the rest
@@ -53,7 +54,7 @@ def recent_line(r: Mapping[str, Any]) -> str:
     what = escape(r.get("event_id", "?")) + (f" ({escape(r['code'])})" if r.get("code") else "")
     n = int(r.get("incidents", 0))
     line = (
-        f":calendar: {code(r.get('server', '?'))} had {what} in {n} incident{'s' if n != 1 else ''} "
+        f":calendar: {_server(r.get('server', '?'))} had {what} in {n} incident{'s' if n != 1 else ''} "
         f"over the last {int(r.get('days', 30))} days"
     )
     fixed = r.get("last_resolution")
@@ -70,7 +71,7 @@ def incident_line(inc: Mapping[str, Any]) -> str:
         what += f" ({escape(inc['code'])})"
     if inc.get("kind") == "warning":
         what += " warning"
-    server = code(inc.get("server", "?"))
+    server = _server(inc.get("server", "?"))
     count = f", {int(inc['count']):,}×" if inc.get("count") else ""
     span = f" _{_when(inc.get('first'))} → {_when(inc.get('last'))}_" if inc.get("first") else ""
     return f"{what} on {server}{count}{span}"
@@ -100,7 +101,7 @@ def servers(items: Sequence[Mapping[str, Any]]) -> Message:
             "No connector servers recorded yet. Drop a connector event log in a channel I am in."
         )
     lines = [
-        f"• {code(s.get('name', '?'))}: {int(s.get('open_incidents', 0))} open of "
+        f"• {_server(s.get('name', '?'))}: {int(s.get('open_incidents', 0))} open of "
         f"{int(s.get('incidents', 0))} incidents, last seen {_when(s.get('last_seen'))}"
         for s in items
     ]
