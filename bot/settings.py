@@ -57,6 +57,8 @@ class Settings:
     digest_channel: str | None = None  # channel ID for the daily digest; None: no digest
     digest_time: time = time(8, 0)  # when the digest goes out, UTC
     resolvers: tuple[str, ...] = ()  # user (U…/W…) and user group (S…) IDs; empty: anyone
+    # False: what a log shared in a channel taught is shown only to that channel's members.
+    shared_history: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +85,7 @@ class Settings:
             digest_channel=_channel(get("INTUNE_BOT_DIGEST_CHANNEL")),
             digest_time=_clock(get("INTUNE_BOT_DIGEST_TIME"), time(8, 0)),
             resolvers=_resolvers(get("INTUNE_BOT_RESOLVERS")),
+            shared_history=_switch(get("INTUNE_BOT_SHARED_HISTORY"), "INTUNE_BOT_SHARED_HISTORY"),
         )
 
     @property
@@ -126,6 +129,17 @@ def _int(value: str | None, name: str, default: int) -> int:
     if number < 1:
         raise SettingsError(f"{name} must be at least 1, not {number}")
     return number
+
+
+def _switch(value: str | None, name: str) -> bool:
+    """1 / true / yes / on, or 0 / false / no / off (unset: off)."""
+    if value is None:
+        return False
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be 1 (on) or 0 (off), not {value!r}")
 
 
 def _resolvers(value: str | None) -> tuple[str, ...]:

@@ -9,6 +9,10 @@
 - `resolve`, `similar`, `incident_dicts`: the incident workflow's reads and writes.
 
 Nothing here knows Slack or the terminal: values in, dataclasses and dicts out.
+
+Every reading use case takes `visible`: the Slack channels whose history may be
+shown to whoever reads the result (None: everything, as in the CLI). Who that is,
+is the front end's question (bot/slack/membership.py asks Slack).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from bot.history import (
 )
 from bot.history import open_history as _open_history
 from bot.history.opener import describe
+from bot.history.queries import Visible
 
 if TYPE_CHECKING:
     from bot.search import Answer
@@ -133,7 +138,7 @@ class Ingested:
 
 def ingest(
     path: Path | str, summary: Summary, source: Source, history: History, *,
-    server: str | None = None,
+    server: str | None = None, visible: Visible = None,
 ) -> Ingested:  # fmt: skip
     """Record the connector events of `summary` (read from `path`) into `history`.
 
@@ -141,7 +146,8 @@ def ingest(
     thread their summary went to (new and recurred ones, and ongoing ones that have
     none yet), so a question asked there finds them. `server` names the server of
     events that name no computer (CSV and TXT exports); without it such a log raises
-    NoServer and nothing is recorded (`needs_server` says so beforehand).
+    NoServer and nothing is recorded (`needs_server` says so beforehand). The recent
+    history told with it is what `visible` may see.
     """
     info = UploadInfo.from_file(
         path, summary.format, source=source.kind, user=source.user, channel=source.channel,
@@ -158,7 +164,10 @@ def ingest(
     servers = list(dict.fromkeys(n for n in named if n))[:RECENT_SERVERS]
     if not (top and top.event_id.isdigit()):
         servers = []
-    recent = tuple(history.recent(s, int(top.event_id), top.code) for s in servers)  # type: ignore[union-attr]
+    recent = tuple(
+        history.recent(s, int(top.event_id), top.code, visible=visible)  # type: ignore[union-attr]
+        for s in servers
+    )
     return Ingested(result, recent)
 
 
@@ -167,7 +176,7 @@ def needs_server(summary: Summary) -> bool:
     return nameless_events(summary.events) > 0
 
 
-def server_named_in(history: History, *texts: str) -> str | None:
+def server_named_in(history: History, *texts: str, visible: Visible = None) -> str | None:
     """The one known server these texts (a message, a file name) name, full or short.
 
     A name counts between characters that are not letters or digits, so
@@ -175,7 +184,7 @@ def server_named_in(history: History, *texts: str) -> str | None:
     """
     found = set()
     haystack = " ".join(texts)
-    for info in history.servers():
+    for info in history.servers(visible):
         if not info.name.strip():
             continue
         for name in {info.name, info.name.split(".")[0]}:
@@ -206,11 +215,11 @@ class Known:
 NAMED_SERVERS = 2  # servers of one question whose history is told
 
 
-def servers_named(text: str, history: History) -> list[str]:
+def servers_named(text: str, history: History, visible: Visible = None) -> list[str]:
     """The known servers a text names, in full or by short name ("NDES01")."""
     words = {w.strip("?.,;:!()'\"").casefold() for w in text.split()}
     names = []
-    for server in history.servers():
+    for server in history.servers(visible):
         full = server.name.casefold()
         if full in words or full.split(".")[0] in words:
             names.append(server.name)
@@ -220,6 +229,7 @@ def servers_named(text: str, history: History) -> list[str]:
 def what_history_knows(
     history: History, answer: Answer | None, servers: Sequence[str],
     thread: tuple[str, str] | None = None, thread_ids: Sequence[int] = (),
+    visible: Visible = None,
 ) -> list[Known]:  # fmt: skip
     """The question's failure on the servers it names, or in the summary thread it was asked in.
 
@@ -230,24 +240,25 @@ def what_history_knows(
     entry = answer.best.entry if answer is not None and answer.best else None
     out: list[Known] = []
     if thread:
-        found = history.incidents_in_thread(*thread)
+        found = history.incidents_in_thread(*thread, visible=visible)
         known = {i.id for i in found}
         for incident_id in thread_ids:
             if incident_id not in known:
-                found += _incident_or_none(history, incident_id)
+                found += _incident_or_none(history, incident_id, visible)
         found.sort(key=lambda i: i.last, reverse=True)
-        out.append(Known("thread", None, _with_recent(history, _about(found, entry) or found)))
+        items = _with_recent(history, _about(found, entry) or found, visible)
+        out.append(Known("thread", None, items))
     for server in servers[:NAMED_SERVERS]:
-        found = history.incidents(server=server, limit=50)
-        items = _with_recent(history, _about(found, entry) or found) if found else []
+        found = history.incidents(server=server, limit=50, visible=visible)
+        items = _with_recent(history, _about(found, entry) or found, visible) if found else []
         out.append(Known("server", server, items))
     return out
 
 
-def _incident_or_none(history: History, incident_id: int) -> list[Incident]:
+def _incident_or_none(history: History, incident_id: int, visible: Visible) -> list[Incident]:
     try:
-        return [history.incident(incident_id)]
-    except HistoryError:  # folded into another incident since
+        return [history.incident(incident_id, visible)]
+    except HistoryError:  # folded into another incident since, or not to be shown here
         return []
 
 
@@ -260,7 +271,9 @@ def _about(incidents: Sequence[Incident], entry: Any) -> list[Incident]:
     return [i for i in incidents if (i.code or "").lower() == entry.id.lower()]
 
 
-def _with_recent(history: History, incidents: Sequence[Incident], top: int = 3) -> list[dict]:
+def _with_recent(
+    history: History, incidents: Sequence[Incident], visible: Visible, top: int = 3
+) -> list[dict]:
     """The latest incident of each distinct failure and server, with its 30-day history."""
     seen, items = set(), []
     for i in incidents:
@@ -268,7 +281,7 @@ def _with_recent(history: History, incidents: Sequence[Incident], top: int = 3) 
         if key in seen:
             continue
         seen.add(key)
-        recent = history.recent(i.server, i.event_id, i.code).to_dict()
+        recent = history.recent(i.server, i.event_id, i.code, visible=visible).to_dict()
         items.append({"incident": i.to_dict(), "recent": recent})
         if len(items) == top:
             break
@@ -279,21 +292,22 @@ def _with_recent(history: History, incidents: Sequence[Incident], top: int = 3) 
 
 
 def home_data(
-    history: History | None, *, now: datetime | None = None, days: int = 30, servers: int = 60
-) -> dict[str, Any]:
+    history: History | None, *, now: datetime | None = None, days: int = 30, servers: int = 60,
+    visible: Visible = None,
+) -> dict[str, Any]:  # fmt: skip
     """Servers with their open incidents and last upload (the first `servers` of them),
     and the most recurrent failures of the last `days`; {"available": False} without a store."""
     if history is None:
         return {"available": False}
-    listed = [s.to_dict() for s in history.servers()]
-    uploads = history.last_uploads()
+    listed = [s.to_dict() for s in history.servers(visible)]
+    uploads = history.last_uploads(visible)
     for server in listed[:servers]:
-        found = history.incidents(server=server["name"], status="open", limit=200)
+        found = history.incidents(server=server["name"], status="open", limit=200, visible=visible)
         found.sort(key=lambda i: (i.kind != "failure", -i.count))  # failures, biggest first
         server["open"] = [i.to_dict() for i in found if i.server == server["name"]][:20]
         server["upload"] = uploads.get(server["name"])
     since = (now or datetime.now(UTC)) - timedelta(days=days)
-    recent = history.incidents(since=since, limit=5000)
+    recent = history.incidents(since=since, limit=5000, visible=visible)
     return {"available": True, "servers": listed, "recurring": recurring(recent), "days": days}
 
 
@@ -333,7 +347,9 @@ class Digest:
         }
 
 
-def build_digest(history: History, now: datetime, window: timedelta = DIGEST_WINDOW) -> Digest:
+def build_digest(
+    history: History, now: datetime, window: timedelta = DIGEST_WINDOW, visible: Visible = None
+) -> Digest:
     """Failure incidents of the `window` before `now`: new, still open, resolved.
 
     Windows tile: what happens at `now` belongs to the next digest. An incident
@@ -342,7 +358,7 @@ def build_digest(history: History, now: datetime, window: timedelta = DIGEST_WIN
     """
     since = now - window
     digest = Digest(since=since, until=now)
-    for incident in history.activity(since):
+    for incident in history.activity(since, visible=visible):
         if incident.kind != "failure" or incident.created_at >= now:
             continue  # warnings are in the thread summaries; the digest is for failures
         resolved = incident.resolved_at if incident.status == "resolved" else None
@@ -383,6 +399,8 @@ def incident_dicts(history: History | None, ids: Sequence[int], limit: int = 10)
     return found
 
 
-def similar(history: History, event_id: int, code: str | None, limit: int = 10) -> list[dict]:
+def similar(
+    history: History, event_id: int, code: str | None, limit: int = 10, visible: Visible = None
+) -> list[dict]:
     """The same failure on any server, resolved ones first (with their notes)."""
-    return [i.to_dict() for i in history.similar(event_id, code, limit=limit)]
+    return [i.to_dict() for i in history.similar(event_id, code, limit=limit, visible=visible)]

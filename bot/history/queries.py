@@ -249,12 +249,16 @@ class Queries(Store):
         """
         if visible is None:
             return None
-        known = self.conn.execute(
-            """SELECT channel FROM incident_channels
-               UNION SELECT channel FROM uploads WHERE channel IS NOT NULL"""
-        )
         wanted = set(visible)
-        return sorted(c for (c,) in known if c in wanted)
+        return [c for c in self.channels() if c in wanted]
+
+    def channels(self) -> list[str]:
+        """The Slack channels this history learned something in (logs shared there)."""
+        rows = self.conn.execute(
+            """SELECT channel FROM incident_channels
+               UNION SELECT channel FROM uploads WHERE channel IS NOT NULL AND channel != ''"""
+        )
+        return [c for (c,) in rows]
 
     def _where_seen(self, visible: Visible) -> tuple[list[str], list[Any]]:
         """The WHERE condition (as a list to AND) keeping the incidents `visible` may see."""

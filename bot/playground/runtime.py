@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.playground.delivery import Delivery
 from bot.playground.site import Site
-from bot.playground.workspace import Workspace
+from bot.playground.workspace import BOT, CHANNEL, DM, ME, Workspace
 from bot.settings import Settings
 from bot.slack.app import Services, create_app
 from bot.slack.fake_api import TOKEN, FakeSlack
@@ -25,6 +25,8 @@ class Playground:
         self.uploads.mkdir()
         self.db_path = Path(db).expanduser() if db else tmp / "history.db"
         self.fake = FakeSlack(clock=time.time)
+        for room in (CHANNEL, DM):  # you and the bot: the members of the page's two rooms
+            self.fake.add_channel(room["id"], {ME["id"], BOT["id"]})
         self.workspace = Workspace(self.fake.next_ts)
         self.fake.watch(self.workspace.apply)
         self.settings = Settings(bot_token=TOKEN, api_url=self.fake.api_url, db_path=self.db_path)

@@ -26,6 +26,7 @@ from bot.history import HistoryError
 from bot.settings import Settings
 from bot.slack import render
 from bot.slack.dedupe import Seen
+from bot.slack.membership import Membership
 from bot.triage import build_digest, reading
 
 log = logging.getLogger(__name__)
@@ -40,14 +41,21 @@ def next_run(now: datetime, at: time) -> datetime:
     return run if run > now else run + timedelta(days=1)
 
 
-def post_digest(client: WebClient, settings: Settings, seen: Seen, due: datetime) -> bool:
-    """Post the digest for the day ending at `due`; False if another worker did, or it failed."""
+def post_digest(client: WebClient, settings: Settings, seen: Seen, due: datetime,
+                membership: Membership | None = None) -> bool:  # fmt: skip
+    """Post the digest for the day ending at `due`; False if another worker did, or it failed.
+
+    It tells what the digest channel's members may all see: what was learned there, and
+    in channels they are all members of (bot/slack/membership.py).
+    """
     channel = settings.digest_channel
     if not channel or not seen.claim("digest", channel, due.isoformat()):
         return False
     try:
+        membership = membership or Membership(shared=settings.shared_history)
         with reading(settings.db_path) as history:
-            digest = build_digest(history, due)
+            visible = membership.for_channel(client, channel, history.channels())
+            digest = build_digest(history, due, visible=visible)
     except HistoryError as err:
         log.warning("daily digest skipped: %s", err)
         return False

@@ -28,6 +28,10 @@ APP_TOKEN = "xapp-test"
 AUTH_TEST = {"ok": True, "url": "https://example.slack.com/", "team": "Example",
              "user": "intune-triage", "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT",
              "is_enterprise_install": False}  # fmt: skip
+# The fake workspace's channels and who is in them (users.conversations, conversations.members):
+# #helpdesk (C1) holds the tests' people U1…U9 and the bot; U1 has a DM with the bot (D1).
+# Tests add private channels with `add_channel`.
+WORKSPACE = {"C1": {"UBOT", *(f"U{n}" for n in range(1, 10))}, "D1": {"UBOT", "U1"}}
 LOGIN_PAGE = b"<!DOCTYPE html><html><body>Sign in to Slack. This browser is no longer supported.</body></html>"
 
 
@@ -73,6 +77,8 @@ class FakeSlack:
         self.files: dict[str, FakeFile] = {}
         self.failures: dict[str, list[tuple[int, dict, dict]]] = {}
         self.delays: dict[str, float] = {}
+        self.members: dict[str, set[str]] = {c: set(m) for c, m in WORKSPACE.items()}
+        self.private: set[str] = set()  # channels only their members (and the bot in them) see
         self.watchers: list[Callable[[Call], None]] = []
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
@@ -99,6 +105,12 @@ class FakeSlack:
         return {"id": file_id, "name": name, "title": name, "mimetype": kw.get("content_type", "application/octet-stream"),
                 "filetype": Path(name).suffix.lstrip(".") or "binary", "size": size, "mode": "hosted",
                 "url_private": url, "url_private_download": url}  # fmt: skip
+
+    def add_channel(self, channel: str, members: set[str], *, private: bool = False) -> None:
+        """A channel and its members (add "UBOT" for a channel the bot was invited to)."""
+        self.members[channel] = set(members)
+        if private:
+            self.private.add(channel)
 
     def fail_next(self, method: str, status: int = 200, body: dict | None = None,
                   headers: dict | None = None) -> None:  # fmt: skip
@@ -307,6 +319,22 @@ def _api(fake: FakeSlack, method: str, call: Call) -> dict[str, Any]:
     if method == "files.completeUploadExternal":  # step 3: shared where the call says
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")}
                                       for f in call.get("files") or ()]}  # fmt: skip
+    if method == "users.conversations":
+        # With a bot token, Slack lists another person's private channels and DMs only
+        # where the bot is a member too.
+        user = call.get("user")
+        mine = [c for c, m in sorted(fake.members.items()) if user in m
+                and (_is_public(fake, c) or "UBOT" in m)]  # fmt: skip
+        page, cursor = _page(mine, call)
+        return {"ok": True, "channels": [{"id": c} for c in page],
+                "response_metadata": {"next_cursor": cursor}}  # fmt: skip
+    if method == "conversations.members":
+        channel = call.get("channel")
+        members = fake.members.get(channel)
+        if members is None or (not _is_public(fake, channel) and "UBOT" not in members):
+            return {"ok": False, "error": "channel_not_found"}
+        page, cursor = _page(sorted(members), call)
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
     if method == "files.info":
         file = fake.files.get(call.get("file"))
         if file is None:
@@ -314,3 +342,14 @@ def _api(fake: FakeSlack, method: str, call: Call) -> dict[str, Any]:
         return {"ok": True, "file": fake.add_file(file.id, file.name, file.content, content_type=file.content_type,
                                                   always_html=file.always_html)}  # fmt: skip
     return {"ok": True}
+
+
+def _is_public(fake: FakeSlack, channel: str) -> bool:
+    return channel.startswith("C") and channel not in fake.private
+
+
+def _page(items: list[str], call: Call) -> tuple[list[str], str]:
+    """One page of a cursor-paged list: the cursor is the offset, as text."""
+    start = int(call.get("cursor") or 0)
+    end = start + int(call.get("limit") or 100)
+    return items[start:end], str(end) if end < len(items) else ""

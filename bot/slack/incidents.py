@@ -163,8 +163,13 @@ class IncidentListeners:
         channel, _, thread = where(body)
         if self._first(body, action):
             value = json.loads(action.get("value") or "{}")
+            scope = self.services.membership.scope(client, channel=channel, user=body["user"]["id"])
             with history_at(self.services.db) as history:
-                found = triage.similar(history, int(value["e"]), value.get("c")) if history else []
+                found = (
+                    triage.similar(history, int(value["e"]), value.get("c"),
+                                   visible=scope(history.channels()))
+                    if history else []
+                )  # fmt: skip
             msg = render.similar(found, value["e"], value.get("c"))
             client.chat_postMessage(channel=channel, thread_ts=thread, **msg)
 
@@ -184,9 +189,14 @@ class IncidentListeners:
     @reported
     def home_opened(self, event: dict, client: WebClient) -> None:
         if event.get("tab", "home") == "home":
+            # Only this person sees their Home: the channels they are in, and their DM with us.
+            scope = self.services.membership.scope(
+                client, channel=event.get("channel"), user=event["user"]
+            )
             try:
                 with history_at(self.services.db) as history:
-                    data = triage.home_data(history, servers=home.MAX_SERVERS)
+                    visible = scope(history.channels()) if history else None
+                    data = triage.home_data(history, servers=home.MAX_SERVERS, visible=visible)
             except HistoryError as err:  # Home still opens, saying the history is unavailable
                 log.warning("home tab without history: %s", err)
                 data = triage.home_data(None)

@@ -51,12 +51,14 @@ class Listeners:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def intune(self, command: dict, respond: Respond) -> None:
+    def intune(self, command: dict, respond: Respond, client: WebClient) -> None:
         # respond() goes through response_url: works in DMs and channels the bot never joined.
+        # The answer is ephemeral: only the person who typed it reads it.
+        scope = self.services.membership.scope(client, channel=None, user=command.get("user_id"))
         with reported(respond):
             respond(
                 response_type="ephemeral",
-                **replies.command(command.get("text", ""), self.services.db),
+                **replies.command(command.get("text", ""), self.services.db, scope=scope),
             )
 
     def share(self, action: dict, respond: Respond) -> None:
@@ -72,21 +74,23 @@ class Listeners:
         if not self.services.seen.claim("message", event["channel"], event["ts"]):
             return
         settings, workers = self.services.settings, self.services.workers
+        scope = self.services.membership.scope(client, channel=event["channel"], user=event.get("user"))
         if not workers.submit(
-            handle_upload, client, settings, event, context.bot_token, workers.parsing
+            handle_upload, client, settings, event, context.bot_token, workers.parsing, scope
         ):
             say(thread_ts=event.get("thread_ts") or event["ts"], **render.plain(BUSY))
 
     def mention(self, event: dict, client: WebClient, context: BoltContext, say: Say) -> None:
         if event.get("files"):  # a file shared with a mention: the upload is the point
             return self.file_share(event, client, context, say)
-        self.direct_message(event, say)
+        self.direct_message(event, say, client)
 
-    def direct_message(self, event: dict, say: Say) -> None:
+    def direct_message(self, event: dict, say: Say, client: WebClient) -> None:
         # app_mention and message deliver the same message twice: claim (channel, ts) once.
         if self.services.seen.claim("message", event["channel"], event["ts"]):
             thread = (event["channel"], event["thread_ts"]) if event.get("thread_ts") else None
-            answer = replies.question(event.get("text", ""), self.services.db, thread)
+            scope = self.services.membership.scope(client, channel=event["channel"], user=event.get("user"))
+            answer = replies.question(event.get("text", ""), self.services.db, thread, scope=scope)
             say(thread_ts=event.get("thread_ts") or event["ts"], **answer)
 
 

@@ -11,13 +11,17 @@ from bot.history import HistoryError
 from bot.search import lookup
 from bot.slack import render
 from bot.slack.kept import thread_incident_ids
+from bot.slack.membership import Scope
 from bot.triage import history_at, reading, servers_named, what_history_knows
 
 log = logging.getLogger(__name__)
 
 
-def command(text: str, db: Path | None) -> render.Message:
-    """`/intune TEXT`: help, history [SERVER], servers, or a lookup with a share button."""
+def command(text: str, db: Path | None, *, scope: Scope) -> render.Message:
+    """`/intune TEXT`: help, history [SERVER], servers, or a lookup with a share button.
+
+    `scope` says what of the history the reader may see (bot/slack/membership.py).
+    """
     cmd = parse(text)
     if cmd.verb == "help":
         return render.help_message()
@@ -26,9 +30,10 @@ def command(text: str, db: Path | None) -> render.Message:
             return render.plain("The history store is not available right now.")
         try:
             with reading(db) as history:
+                visible = scope(history.channels())
                 if cmd.verb == "servers":
-                    return render.servers([s.to_dict() for s in history.servers()])
-                found = history.incidents(server=cmd.arg or None, limit=30)
+                    return render.servers([s.to_dict() for s in history.servers(visible)])
+                found = history.incidents(server=cmd.arg or None, limit=30, visible=visible)
                 return render.incidents([i.to_dict() for i in found], cmd.arg or None)
         except HistoryError as err:
             return render.plain(f"The history could not be read: {err}")
@@ -53,7 +58,9 @@ def shared(value: str) -> render.Message:
     return looked_up(parse(query), lang, share=False)
 
 
-def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) -> render.Message:
+def question(
+    text: str, db: Path | None, thread: tuple[str, str] | None = None, *, scope: Scope
+) -> render.Message:
     """A mention or a DM: the same verbs, else a lookup plus what the history knows.
 
     The history part covers the servers the question names and, asked in the thread
@@ -62,7 +69,7 @@ def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) 
     text = strip_mentions(text)
     cmd = parse(text)
     if cmd.verb != "lookup":
-        return command(text, db)
+        return command(text, db, scope=scope)
     lang = guess_lang(text)
     if cmd.ids:
         return looked_up(cmd, lang, share=False)
@@ -71,9 +78,10 @@ def question(text: str, db: Path | None, thread: tuple[str, str] | None = None) 
     try:
         with history_at(db) as history:
             if history:
+                visible = scope(history.channels())
                 extra = thread_incident_ids(db, *thread) if thread else []
-                named = servers_named(text, history)
-                known = what_history_knows(history, found, named, thread, extra)
+                named = servers_named(text, history, visible)
+                known = what_history_knows(history, found, named, thread, extra, visible)
                 msg["blocks"] += render.history_knows([k.to_dict() for k in known])
     except HistoryError as err:  # the answer still goes out
         log.warning("history not read: %s", err)

@@ -82,6 +82,7 @@ class ServerChoice:
             file: dict[str, Any] = client.files_info(file=file_id)["file"]
             name = shown_name(file.get("name"), file_id)
             thread = Thread(client, channel, choice.get("t") or choice["m"], ts=choice["m"])
+            thread.scope = self.services.membership.scope(client, channel=channel, user=user)
             settings = self.services.settings
             handle_file(client, settings, {"user": user, "channel": channel}, file,
                         context.bot_token or "", thread, self.services.workers.parsing,

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.settings import Settings
 from bot.slack.dedupe import Seen
+from bot.slack.membership import Membership
 
 log = logging.getLogger(__name__)
 DOWNLOADS = 8  # files downloading at once; each costs a thread and a socket, little CPU
@@ -58,6 +59,7 @@ class Services:
     db: Path | None
     seen: Seen = field(default_factory=Seen)
     workers: Workers | None = None
+    membership: Membership = None  # type: ignore[assignment]  # set from settings below
     listener_pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(
             LISTENER_THREADS, thread_name_prefix="bolt-listener"
@@ -67,6 +69,8 @@ class Services:
     def __post_init__(self) -> None:
         if self.workers is None:
             self.workers = Workers(self.settings.workers)
+        if self.membership is None:
+            self.membership = Membership(shared=self.settings.shared_history)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:

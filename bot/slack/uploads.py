@@ -28,6 +28,7 @@ from bot.slack import render
 from bot.slack.chart_upload import upload_chart
 from bot.slack.download import SCOPE_HINT, DownloadError, download
 from bot.slack.kept import remember_summary
+from bot.slack.membership import Scope
 from bot.slack.names import shown_name
 from bot.slack.reactions import Status
 from bot.summary import summarize_file
@@ -54,6 +55,7 @@ class Thread:
     interval: float = 2.0
     ts: str | None = None
     status: Status | None = None  # reactions on the message that shared the file
+    scope: Scope | None = None  # who reads it: what of the history to tell (None: this channel's)
     _last: float = field(default=0.0, repr=False)
 
     def say(self, msg: render.Message) -> None:
@@ -77,15 +79,20 @@ def thread_of(client: WebClient, event: dict[str, Any], interval: float = 2.0) -
 
 
 def handle_upload(client: WebClient, settings: Settings, event: dict[str, Any], token: str,
-                  parsing: AbstractContextManager | None = None) -> None:  # fmt: skip
+                  parsing: AbstractContextManager | None = None,
+                  scope: Scope | None = None) -> None:  # fmt: skip
     """Every file of one file_share message, one after the other, each reported on its own.
 
     - `parsing` is held while a downloaded file is read: parses are bounded, downloads not.
+    - `scope`: who reads the thread (bot/slack/membership.py); without it, only what
+      this channel taught the history is told there.
     """
     status = Status(client, event["channel"], event["ts"])
     for file in event.get("files") or ():
         thread = thread_of(client, event, settings.progress_interval)
         thread.status = status
+        if scope is not None:
+            thread.scope = scope
         try:
             handle_file(client, settings, event, file, token, thread, parsing)
         except Exception:
@@ -190,11 +197,14 @@ def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
     try:
         with open_history(settings.db_path) as history:
             try:
+                visible = thread.scope(history.channels()) if thread.scope else {thread.channel}
                 if not server and needs_server(summary):
-                    server = server_named_in(history, event.get("text") or "", file.get("name") or "")
+                    texts = (event.get("text") or "", file.get("name") or "")
+                    server = server_named_in(history, *texts, visible=visible)
                     if server is None:
-                        return Recorded(ask=[s.name for s in history.servers() if s.name.strip()])
-                view = ingest(path, summary, source, history, server=server).view()
+                        known = history.servers(visible)
+                        return Recorded(ask=[s.name for s in known if s.name.strip()])
+                view = ingest(path, summary, source, history, server=server, visible=visible).view()
             except sqlite3.DatabaseError as err:  # damaged past the pages opening reads
                 raise HistoryError(describe(history.name, err)) from None
     except HistoryError as err:
