@@ -57,6 +57,18 @@ def needs_chart(summary: Summary) -> bool:
     return summary.last - summary.first > timedelta(hours=1)
 
 
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}  # what a chart file may be
+
+
+def format_for(path: str | Path) -> str:
+    """The image format a chart file's suffix names; ValueError (one line) for any other."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        named = f"'{suffix}'" if suffix else "no suffix"
+        raise ValueError(f"{Path(path).name} has {named}: name the chart .png, .svg or .pdf")
+    return FORMATS[suffix]
+
+
 def _bucket_start(t: datetime, bucket: str) -> datetime:
     t = t.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     return t.replace(hour=0) if bucket == "day" else t
@@ -77,7 +89,10 @@ def chart_data(summary: Summary, *, top: int = TOP) -> ChartData:
         counts = per_series.setdefault(key, Counter())
         for hour, n in group.hours.items():
             counts[_bucket_start(hour, bucket)] += n
-        labels[key] = _label(group) if key != OTHER else _other_label(len(summary.failures) - top)
+    for group in summary.failures[:top]:
+        labels[series_key(group)] = _label(group)
+    if rest := summary.failures[top:]:
+        labels[OTHER] = _other_label(sum(g.count for g in rest), len(rest))
     seen = set(ok).union(*per_series.values())
     times: list[datetime] = []
     if seen:  # every bucket from the first to the last, so gaps show as gaps
@@ -125,8 +140,12 @@ def _label(group: Group) -> str:
     return f"{_cut(first)}\n{_cut(second)}"
 
 
-def _other_label(n: int) -> str:
-    return f"other\n({n} more failure{'s' if n != 1 else ''})"
+def _other_label(failures: int, kinds: int) -> str:
+    """The "other" series counts failures (events), and says of how many kinds."""
+    return (
+        f"other\n({failures:,} failure{'s' if failures != 1 else ''} of "
+        f"{kinds} more kind{'s' if kinds != 1 else ''})"
+    )
 
 
 def _title(summary: Summary) -> str:
@@ -163,8 +182,11 @@ def timeline_chart(
     width_px: int = 800,
     height_px: int = 400,
     top: int = TOP,
+    image_format: str = "png",
 ) -> ChartData:
     """Draw failures per hour (or day) by event over successes; write a PNG; return the data.
+
+    `image_format` is one of FORMATS (`format_for(path)` picks it from a file name).
 
     Always writes a picture, even with no failures (it then says so): a caller
     that asked for a chart gets one. Use `needs_chart` to decide whether to ask.
@@ -174,11 +196,12 @@ def timeline_chart(
         # A server or file name in a script the font lacks draws as boxes; that is
         # not worth a warning per glyph (and tests turn warnings into errors).
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        _draw(summary, data, path_or_file, width_px, height_px)
+        _draw(summary, data, path_or_file, width_px, height_px, image_format)
     return data
 
 
-def _draw(summary: Summary, data: ChartData, path_or_file, width_px: int, height_px: int) -> None:
+def _draw(summary: Summary, data: ChartData, path_or_file, width_px: int, height_px: int,
+          image_format: str = "png") -> None:  # fmt: skip
     from matplotlib import dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -276,4 +299,4 @@ def _draw(summary: Summary, data: ChartData, path_or_file, width_px: int, height
                              borderaxespad=0)  # fmt: skip
         for text in legend.get_texts():
             text.set_parse_math(False)
-    fig.savefig(path_or_file, format="png", dpi=dpi)
+    fig.savefig(path_or_file, format=image_format, dpi=dpi)

@@ -75,7 +75,7 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=str))
+@click.argument("file", type=click.Path(path_type=str, readable=False))  # we say why, in one line
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract instead of text.")
 @click.option(
     "--parser",
@@ -95,7 +95,8 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
     "--chart",
     "chart_path",
     type=click.Path(dir_okay=False, path_type=str),
-    help="Also write a PNG timeline (800x400) of failures by event and successes, in UTC. "
+    help="Also write a timeline (800x400) of failures by event and successes, in UTC, as "
+    "PNG, SVG or PDF by the file's suffix. "
     "Written whenever asked; a note on stderr says when the log has no failures or spans "
     "an hour or less (the picture then shows little).",
 )
@@ -131,6 +132,8 @@ def summarize(
     from bot.logs import NotAnEventLog, ParserUnavailable
     from bot.summary import summarize_file
 
+    if chart_path:
+        _chart_format(chart_path)  # a wrong suffix is said before a large log is read
     if os.path.isdir(file):
         raise click.ClickException(f"{file} is a folder: give the exported log file in it")
     try:
@@ -195,15 +198,25 @@ def summarize(
         raise click.ClickException(f"not recorded: {not_recorded.message}")
 
 
+def _chart_format(path: str) -> str:
+    """The chart's format from its suffix, checked before the log is read."""
+    from bot.chart import format_for
+
+    try:
+        return format_for(path)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+
+
 def _chart(summary, path: str) -> None:
-    """Write the timeline PNG; stdout stays the summary (the JSON stays parseable)."""
+    """Write the timeline chart; stdout stays the summary (the JSON stays parseable)."""
     from bot.chart import needs_chart, timeline_chart  # matplotlib loads only here
 
     if not needs_chart(summary):
         why = "has no failures" if not summary.failures else "spans an hour or less"
         click.echo(f"note: the log {why}; the chart shows little", err=True)
     try:
-        timeline_chart(summary, path)
+        timeline_chart(summary, path, image_format=_chart_format(path))
     except OSError as err:
         raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from None
 

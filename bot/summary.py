@@ -280,6 +280,7 @@ def summarize_file(
     summary.problems = list(log.problems)
     summary.parser = getattr(log, "parser", None)
     summary.ignored = log.ignored
+    summary.notes = list(getattr(log, "notes", ()))
     if log.format == "zip":
         summary.files = [m.to_dict() for m in log.files]
         summary.skipped = list(log.skipped)

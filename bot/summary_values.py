@@ -116,6 +116,7 @@ class Summary:
     files: list[dict] = field(default_factory=list)  # a zip's log members: {name, format, records}
     skipped: list[dict] = field(default_factory=list)  # a zip's members not read: {name, reason}
     ignored: int = 0  # records outside the chain (IIS requests to other URLs)
+    notes: list[str] = field(default_factory=list)  # facts that are not damage: local times
     hops: dict[str, dict[str, int]] = field(default_factory=dict)  # hop -> {records, failures}
     # Every connector event, kept only when the caller asks (history ingest).
     events: list[ConnectorEvent] = field(default_factory=list, repr=False)
@@ -153,6 +154,16 @@ class Summary:
             "broken_hop": self.broken_hop,
             **({"files": self.files, "skipped": self.skipped} if self.format == "zip" else {}),
             "ignored": self.ignored,
+            "notes": self.notes,
+            "affected": self.affected(),
+        }
+
+    def affected(self) -> dict[str, int]:
+        """Distinct servers, devices, users, CAs and templates across every failure group:
+        a device failing in two groups is one device."""
+        return {
+            key: len(set().union(*(getattr(g, key) for g in self.failures)))
+            for key in ("servers", "devices", "users", "cas", "templates")
         }
 
 

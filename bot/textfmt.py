@@ -119,7 +119,7 @@ _SUMMARY_LABELS = {
         "devices": "devices", "cas": "CAs", "templates": "templates", "more": "+{n} more",
         "later": "{n} later succeeded", "rates": "Success rate by operation",
         "ok_failed": "{ok} ok, {bad} failed", "check": "Check first",
-        "noise": "Benign noise (not failures)", "problems": "Problems reading the file",
+        "noise": "Benign noise (not failures)", "problems": "Problems reading the file", "note": "Note",
         "and_more": "…and {n} more", "with": "with", "unnamed": "an unnamed server",
         "chain": "Chain", "broken": "BROKEN HERE", "n_failed": "{n:,} failed", "ok": "ok",
         "no_log": "no log", "first_fix": "fix",
@@ -138,7 +138,7 @@ _SUMMARY_LABELS = {
         "devices": "appareils", "cas": "AC", "templates": "modèles", "more": "+{n} autres",
         "later": "{n} réussis ensuite", "rates": "Taux de réussite par opération",
         "ok_failed": "{ok} réussis, {bad} en échec", "check": "À vérifier d'abord",
-        "noise": "Bruit sans gravité (pas des échecs)", "problems": "Problèmes de lecture",
+        "noise": "Bruit sans gravité (pas des échecs)", "problems": "Problèmes de lecture", "note": "Remarque",
         "and_more": "…et {n} de plus", "with": "avec", "unnamed": "un serveur sans nom",
         "chain": "Chaîne", "broken": "CASSÉE ICI", "n_failed": "{n:,} en échec", "ok": "ok",
         "no_log": "pas de journal", "first_fix": "correctif",
@@ -159,6 +159,7 @@ def format_summary(summary, lang: str = "en") -> str:
         out.append(t["span"].format(first=d["first"], last=d["last"]))
     if d["servers"]:
         out.append(f"{t['servers']}: " + ", ".join(d["servers"]))
+    out += [f"{t['note']}: {note}" for note in d.get("notes") or ()]
     if d["problems"]:  # said first: a failure may be in what could not be read
         out.append(t["damaged"].format(n=len(d["problems"])))
     if d.get("hops") and (len(d["hops"]) > 1 or "connector" not in d["hops"]):

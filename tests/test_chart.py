@@ -107,6 +107,11 @@ def test_other_gathers_what_is_past_the_top_five(tmp_path):
     assert len(data.series) == TOP + 1
     assert data.labels[OTHER].startswith("other")
     assert sum(map(sum, data.series.values())) == sum(g.count for g in summary.failures)
+    rest = summary.failures[TOP:]
+    other = sum(g.count for g in rest)
+    assert sum(data.series[OTHER]) == other
+    assert data.labels[OTHER] == f"other\n({other:,} failures of {len(rest)} more kinds)"
+    assert list(data.labels)[-1] == OTHER  # the legend lists it last
 
 
 def test_hourly_buckets_for_a_day_and_a_half(outage):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ from bot.cli import cli
 from bot.history import open_history
 from tests.support.damaged_db import damaged_past_first_page, garbage
 from tests.support.legacy_log import write
+from tests.support.users import as_someone_else
 
 
 @pytest.fixture(autouse=True)
@@ -116,22 +116,6 @@ def test_reading_opens_the_file_read_only(recorded):
             history.conn.execute("DELETE FROM incidents")
     with open_history(recorded) as history:
         assert len(history.incidents()) == 1
-
-
-def as_someone_else() -> list[str]:
-    """A command prefix that runs as a user without write access to our files.
-
-    Root writes through file permissions, so as root the read runs as "nobody";
-    skipped where that user cannot run this Python (e.g. a venv under /root).
-    """
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"] if setpriv else []
-    if not prefix or subprocess.run([*prefix, sys.executable, "-c", "import bot.cli"],
-                                    capture_output=True, cwd="/").returncode:  # fmt: skip
-        pytest.skip("no unprivileged user can run this Python here")
-    return prefix
 
 
 def test_a_history_without_write_access_can_still_be_read(recorded):

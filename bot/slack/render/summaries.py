@@ -124,6 +124,8 @@ def _summary_body(
     if servers:
         shown = len(servers) if full else 10
         head += " on " + ", ".join(code(s) for s in servers[:shown]) + _more(len(servers), shown)
+    for note in data.get("notes") or ():
+        head += f"\n:information_source: {escape(note[:1].upper() + note[1:])}."
     if problems:  # said first: a failure may be in what could not be read
         head += (
             f"\n:warning: {len(problems)} part(s) of the file could not be read, so failures "
@@ -153,7 +155,7 @@ def _summary_body(
     blocks += _check_first(data.get("check_first"))
     if failures:
         blocks += _list("*Failures*", _failure_lines(failures), full)
-        affected = _affected(failures)
+        affected = _affected(failures, data.get("affected") or {})
         if affected:
             blocks.append(section(affected))
     if warnings:
@@ -274,8 +276,12 @@ AFFECTED = (("servers", "Servers", 8), ("cas", "CAs", 8), ("templates", "Templat
             ("devices", "Devices", 3), ("users", "Users", 3))  # fmt: skip
 
 
-def _affected(failures: Sequence[Mapping[str, Any]]) -> str:
-    """Who the failures hit, across all of them: a few examples and how many in all."""
+def _affected(failures: Sequence[Mapping[str, Any]], totals: Mapping[str, int]) -> str:
+    """Who the failures hit, across all of them: a few examples and how many in all.
+
+    `totals` are the summary's distinct counts across every group (`affected`); without
+    them (an older kept summary) the largest group's count is a lower bound.
+    """
     lines = []
     for key, label, examples in AFFECTED:
         seen: dict[str, None] = {}
@@ -293,7 +299,7 @@ def _affected(failures: Sequence[Mapping[str, Any]]) -> str:
                 seen.setdefault(str(n))
         if seen:
             values = list(seen)
-            total = max(len(values), counted)
+            total = max(len(values), counted, int(totals.get(key, 0)))
             shown = ", ".join(code(v) for v in values[:examples])
             lines.append(f"{label} ({total:,}): {shown}{_more(total, min(len(values), examples))}")
     return "*Affected*\n" + "\n".join(lines) if lines else ""
