@@ -78,6 +78,15 @@ class HistoryGroup(click.Group):
             args = ["list", *args]
         return super().parse_args(ctx, args)
 
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The help shows `list`'s options too: the examples above use them."""
+        listing = self.commands["list"]
+        options = [p for p in listing.params if isinstance(p, click.Option)]
+        rows = [r for p in options if (r := p.get_help_record(ctx))]
+        with formatter.section("Options of the listing (history [SERVER] ...)"):
+            formatter.write_dl(rows)
+        super().format_options(ctx, formatter)
+
 
 @click.group(cls=HistoryGroup)
 def history() -> None:
@@ -133,8 +142,7 @@ def list_incidents(
     elif not incidents:
         click.echo(f"No incidents recorded for {server}." if server else "No incidents recorded.")
     else:
-        for incident in incidents:
-            click.echo(format_incident(incident))
+        click.echo(format_incidents(incidents))
 
 
 @history.command()
@@ -223,8 +231,7 @@ def servers(as_json: bool, db_path: str | None) -> None:
     elif not rows:
         click.echo("No servers recorded yet: upload a connector log first.")
     else:
-        for server in rows:
-            click.echo(format_server(server))
+        click.echo(format_servers(rows))
 
 
 def register(cli: click.Group) -> None:
@@ -236,23 +243,46 @@ def register(cli: click.Group) -> None:
 # -- terminal rendering ------------------------------------------------------------------
 
 
+def format_incidents(incidents: list[Incident]) -> str:
+    """One row per incident in aligned columns; resolutions and hints indented below it."""
+    rows = []
+    for i in incidents:
+        failure = " ".join(x for x in (str(i.event_id), i.code or "") if x)
+        rows.append([f"#{i.id}", server_label(i.server), failure, i.name or "", i.kind, i.status,
+                     f"{i.count:,}x", f"{_when(i.first)} -> {_when(i.last)} UTC"])  # fmt: skip
+    lines = []
+    for incident, row in zip(incidents, aligned(rows, right={6}), strict=True):
+        lines.append(row + (f"  (recurred after #{incident.previous_id})" if incident.previous_id else ""))
+        lines += [f"    {note}" for note in _notes(incident)]
+    return "\n".join(lines)
+
+
 def format_incident(incident: Incident) -> str:
-    code = f" {incident.code}" if incident.code else ""
-    name = f" {incident.name}" if incident.name else ""
-    line = (
-        f"#{incident.id:<5} {server_label(incident.server)}  {incident.event_id}{code}{name}  {incident.kind}  "
-        f"{incident.status:<8} {incident.count:>6}x  "
-        f"{_when(incident.first)} -> {_when(incident.last)} UTC"
-    )
-    if incident.previous_id:
-        line += f"  (recurred after #{incident.previous_id})"
-    if not incident.server.strip():
-        line += f"\n       reassign it: intune-bot history reassign {incident.id} --server NAME"
+    return format_incidents([incident])
+
+
+def _notes(incident: Incident) -> list[str]:
+    notes = []
     if incident.status == "resolved":
-        line += f"\n       resolved by {incident.resolved_by} on {_when(incident.resolved_at)}"
-        if incident.note:
-            line += f": {incident.note}"
-    return line
+        note = f": {incident.note}" if incident.note else ""
+        notes.append(f"resolved by {incident.resolved_by} on {_when(incident.resolved_at)}{note}")
+    if not incident.server.strip():
+        notes.append(f"reassign it: intune-bot history reassign {incident.id} --server NAME")
+    return notes
+
+
+def aligned(rows: list[list[str]], right: frozenset[int] | set[int] = frozenset()) -> list[str]:
+    """Rows of cells as text columns two spaces apart; the `right` columns align right."""
+    if not rows:
+        return []
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.rjust(widths[c]) if c in right else cell.ljust(widths[c])
+            for c, cell in enumerate(row)
+        ).rstrip()
+        for row in rows
+    ]
 
 
 def format_ingest(result: IngestResult) -> str:
@@ -275,12 +305,18 @@ def format_ingest(result: IngestResult) -> str:
     return "\n".join(lines)
 
 
+def format_servers(servers: list[ServerInfo]) -> str:
+    """One row per server in aligned columns, under a header."""
+    rows = [["server", "open", "incidents", "last event (UTC)", "last upload (UTC)"]]
+    for server in servers:
+        upload = _when(server.last_upload) if server.last_upload else "never"
+        rows.append([server_label(server.name), str(server.open_incidents),
+                     str(server.incidents), _when(server.last_seen), upload])  # fmt: skip
+    return "\n".join(aligned(rows, right={1, 2}))
+
+
 def format_server(server: ServerInfo) -> str:
-    upload = _when(server.last_upload) if server.last_upload else "never"
-    return (
-        f"{server_label(server.name)}  {server.open_incidents} open / {server.incidents} incidents  "
-        f"last seen {_when(server.last_seen)}  last upload {upload}"
-    )
+    return format_servers([server]).splitlines()[1]
 
 
 UNKNOWN_SERVER = "unknown server"  # the nameless server of older CSV / TXT uploads

@@ -205,7 +205,7 @@ def as_path(line: str) -> Path | None:
 
 def stored(verb: str, server: str, settings: Settings) -> str:
     """`/intune history [SERVER]` and `/intune servers`, as `intune-bot history` prints them."""
-    from bot.cli_history import format_incident, format_server
+    from bot.cli_history import format_incidents, format_servers
     from bot.history import HistoryError
     from bot.triage import reading
 
@@ -217,9 +217,11 @@ def stored(verb: str, server: str, settings: Settings) -> str:
     try:
         with reading(settings.db_path) as history:
             if verb == "servers":
-                lines = [format_server(s) for s in history.servers()]
-                return "\n".join(lines) or "No connector servers recorded yet."
-            lines = [format_incident(i) for i in history.incidents(server=server or None, limit=30)]
-            return "\n".join(lines) or "No incidents recorded" + (f" for {server}." if server else ".")
+                found = history.servers()
+                return format_servers(found) if found else "No connector servers recorded yet."
+            listed = history.incidents(server=server or None, limit=30)
+            if listed:
+                return format_incidents(listed)
+            return "No incidents recorded" + (f" for {server}." if server else ".")
     except HistoryError as err:
         return f"The history could not be read: {err}"

@@ -107,7 +107,7 @@ def _wrap(text: str, bullet: str = "") -> str:
 
 _SUMMARY_LABELS = {
     "en": {
-        "records": "{n:,} records ({fmt}), {c:,} from the connector",
+        "records": "{n} records ({fmt}), {c} from the connector", "thousands": ",",
         "span": "From {first} to {last} (UTC)", "servers": "Servers",
         "damaged": "Warning: {n} part(s) of the file could not be read, so failures may be "
                    "missing: see \"Problems reading the file\" below.",
@@ -116,16 +116,18 @@ _SUMMARY_LABELS = {
                         "Admin or /Operational, or Application)",
         "no_failures": "No connector failures.", "mostly": "Mostly: {what} on {where}",
         "failures": "Failures", "warnings": "Warnings", "retries": "Retries (tried again)",
-        "devices": "devices", "cas": "CAs", "templates": "templates", "more": "+{n} more",
+        "devices": "devices", "cas": "CAs", "templates": "templates",
+        "device": "device", "ca": "CA", "template": "template", "more": "+{n} more",
         "later": "{n} later succeeded", "rates": "Success rate by operation",
         "ok_failed": "{ok} ok, {bad} failed", "check": "Check first",
         "noise": "Benign noise (not failures)", "problems": "Problems reading the file", "note": "Note",
         "and_more": "…and {n} more", "with": "with", "unnamed": "an unnamed server",
-        "chain": "Chain", "broken": "BROKEN HERE", "n_failed": "{n:,} failed", "ok": "ok",
+        "chain": "Chain", "broken": "BROKEN HERE", "n_failed": "{n} failed", "ok": "ok",
         "no_log": "no log", "first_fix": "fix",
     },
     "fr": {
-        "records": "{n:,} enregistrements ({fmt}), {c:,} du connecteur",
+        "records": "{n} enregistrements ({fmt}), {c} du connecteur",
+        "thousands": "\u202f",  # French groups digits with a narrow no-break space
         "span": "Du {first} au {last} (UTC)", "servers": "Serveurs",
         "damaged": "Attention : {n} partie(s) du fichier illisible(s), des échecs peuvent "
                    "manquer : voir « Problèmes de lecture » plus bas.",
@@ -135,12 +137,13 @@ _SUMMARY_LABELS = {
                         "Application)",
         "no_failures": "Aucun échec du connecteur.", "mostly": "Surtout : {what} sur {where}",
         "failures": "Échecs", "warnings": "Avertissements", "retries": "Nouvelles tentatives",
-        "devices": "appareils", "cas": "AC", "templates": "modèles", "more": "+{n} autres",
+        "devices": "appareils", "cas": "AC", "templates": "modèles",
+        "device": "appareil", "ca": "AC", "template": "modèle", "more": "+{n} autres",
         "later": "{n} réussis ensuite", "rates": "Taux de réussite par opération",
         "ok_failed": "{ok} réussis, {bad} en échec", "check": "À vérifier d'abord",
         "noise": "Bruit sans gravité (pas des échecs)", "problems": "Problèmes de lecture", "note": "Remarque",
         "and_more": "…et {n} de plus", "with": "avec", "unnamed": "un serveur sans nom",
-        "chain": "Chaîne", "broken": "CASSÉE ICI", "n_failed": "{n:,} en échec", "ok": "ok",
+        "chain": "Chaîne", "broken": "CASSÉE ICI", "n_failed": "{n} en échec", "ok": "ok",
         "no_log": "pas de journal", "first_fix": "correctif",
     },
 }  # fmt: skip
@@ -153,8 +156,8 @@ def format_summary(summary, lang: str = "en") -> str:
     """A summary as a terminal report: verdict first, then the detail."""
     t = _SUMMARY_LABELS.get(lang, _SUMMARY_LABELS["en"])
     d = summary.to_dict()
-    out = [f"{d['file']}: " + t["records"].format(n=d["records"], fmt=d["format"],
-                                                   c=d["connector_events"])]  # fmt: skip
+    out = [f"{d['file']}: " + t["records"].format(n=_n(d["records"], t), fmt=d["format"],
+                                                   c=_n(d["connector_events"], t))]  # fmt: skip
     if d["first"]:
         out.append(t["span"].format(first=d["first"], last=d["last"]))
     if d["servers"]:
@@ -173,7 +176,7 @@ def format_summary(summary, lang: str = "en") -> str:
         where = ", ".join(top["servers"]) or t["unnamed"]
         out.append(t["mostly"].format(what=_what(top, t), where=where))
         total = sum(g["count"] for g in d["failures"])
-        out += ["", f"{t['failures']}: {total:,}"]
+        out += ["", f"{t['failures']}: {_n(total, t)}"]
         by_hop = len({g.get("hop") for g in d["failures"]}) > 1
         last_hop = None
         for g in _by_hop(d["failures"])[:SHOWN_FAILURES]:
@@ -184,13 +187,14 @@ def format_summary(summary, lang: str = "en") -> str:
             if by_hop and g.get("fix"):
                 fix = g["fix"].get(lang) or g["fix"]["en"]
                 out.append(_wrap(f"{t['first_fix']}: {fix}", bullet="      "))
-            for key in ("devices", "cas", "templates"):
+            for key, one in (("devices", "device"), ("cas", "ca"), ("templates", "template")):
                 found = g[key]
                 if found["count"]:
                     shown = found["examples"][:SHOWN_EXAMPLES]
                     rest = found["count"] - len(shown)
-                    more = f" ({t['more'].format(n=rest)})" if rest > 0 else ""
-                    out.append(f"      {found['count']} {t[key]}: {', '.join(shown)}{more}")
+                    more = f" ({t['more'].format(n=_n(rest, t))})" if rest > 0 else ""
+                    noun = t[one] if found["count"] == 1 else t[key]
+                    out.append(f"      {_n(found['count'], t)} {noun}: {', '.join(shown)}{more}")
         if len(d["failures"]) > SHOWN_FAILURES:
             out.append("  " + t["and_more"].format(n=len(d["failures"]) - SHOWN_FAILURES))
     for key in ("warnings", "retries"):
@@ -198,9 +202,13 @@ def format_summary(summary, lang: str = "en") -> str:
             out += ["", f"{t[key]}:"] + ["  " + _group_line(g, t) for g in d[key][:10]]
     if d["success_rates"]:
         out += ["", f"{t['rates']}:"]
-        for r in d["success_rates"]:
-            counts = t["ok_failed"].format(ok=r["succeeded"], bad=r["failed"])
-            out.append(f"  {r['operation']:<24} {r['rate']:6.1%}  ({counts})")
+        from bot.operations import label
+
+        named = [(label(r["operation"], lang), r) for r in d["success_rates"]]
+        width = max(len(name) for name, _ in named)
+        for name, r in named:
+            counts = t["ok_failed"].format(ok=_n(r["succeeded"], t), bad=_n(r["failed"], t))
+            out.append(f"  {name:<{width}}  {r['rate']:6.1%}  ({counts})")
     check = d["check_first"]
     if check and (check["fixes"] or check["causes"]):
         out += ["", f"{t['check']}:"]
@@ -220,7 +228,7 @@ def format_summary(summary, lang: str = "en") -> str:
 def _what(g: dict, t: dict) -> str:
     code = f" {t['with']} {g['code']} {g['code_name'] or ''}".rstrip() if g["code"] else ""
     ident = f"{g['event_id']} " if g.get("event_id") else ""  # IIS and trace lines have none
-    return f"{g['count']} x {ident}{g['name']}{code}"
+    return f"{_n(g['count'], t)} x {ident}{g['name']}{code}"
 
 
 def _chain_line(hops: dict, t: dict) -> str:
@@ -230,7 +238,7 @@ def _chain_line(hops: dict, t: dict) -> str:
         if not step["seen"]:
             state = t["no_log"]
         elif step["failures"]:
-            state = t["n_failed"].format(n=step["failures"])
+            state = t["n_failed"].format(n=_n(step["failures"], t))
             state += f" ({t['broken']})" if step["broken"] else ""
         else:
             state = t["ok"]
@@ -242,6 +250,11 @@ def _by_hop(groups: list[dict]) -> list[dict]:
     """Failures in chain order (device first), most frequent first within a hop."""
     order = {h: i for i, h in enumerate(HOPS)}
     return sorted(groups, key=lambda g: order.get(g.get("hop"), len(order)))
+
+
+def _n(n: int, t: dict) -> str:
+    """A count with the language's digit grouping: 12,345 / 12 345."""
+    return f"{n:,}".replace(",", t["thousands"])
 
 
 def _group_line(g: dict, t: dict) -> str:

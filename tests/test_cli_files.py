@@ -62,3 +62,20 @@ def test_chart_with_another_suffix_is_refused_before_anything_is_read(tmp_path, 
     assert result.exit_code == 1
     assert result.stderr == f"Error: {name} has {said}: name the chart .png, .svg or .pdf\n"
     assert not chart.exists()
+
+
+def test_counts_name_one_thing_in_the_singular_and_operations_as_people_name_them(log):
+    text = run("summarize", str(log)).stdout
+    assert "      1 device: 4f1c2d3e-" in text
+    assert "      1 CA: CONTOSO-CA" in text
+    assert "      1 template: IntuneWiFi" in text
+    assert "scep_verify" not in text
+    assert "  SCEP challenge verification    0.0%  (0 ok, 20 failed)" in text
+
+
+def test_french_counts_group_digits_with_a_narrow_no_break_space(tmp_path):
+    big = write(tmp_path / "big.evtx", failures=1200)
+    text = run("summarize", str(big), "--lang", "fr").stdout
+    assert text.startswith("big.evtx: 1\u202f200 enregistrements (evtx), 1\u202f200 du connecteur")
+    assert "Échecs: 1\u202f200" in text
+    assert "1,200" not in text

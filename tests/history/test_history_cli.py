@@ -113,7 +113,15 @@ def test_servers_lists_open_incidents(runner, db_path):
     text = run(runner, "servers", "--db", str(db_path))
     payload = json.loads(run(runner, "servers", "--json", "--db", str(db_path)).output)
 
-    assert f"{SERVER}  2 open / 2 incidents" in text.output
+    header, first, second = text.output.splitlines()
+    assert header.split() == ["server", "open", "incidents", "last", "event", "(UTC)",
+                              "last", "upload", "(UTC)"]  # fmt: skip
+    assert first.split()[:3] == [SERVER, "2", "2"]  # open, then all incidents
+    assert second.split()[:3] == ["NDES02", "1", "1"]
+    # Columns line up: counts are right-aligned under the last letter of their header.
+    end_of_open = header.index("open") + len("open") - 1
+    assert first[end_of_open] == "2"
+    assert second[end_of_open] == "1"
     assert {s["name"]: s["open_incidents"] for s in payload["servers"]} == {
         SERVER: 2,
         "NDES02": 1,
@@ -190,3 +198,11 @@ def test_format_ingest_says_new_ongoing_recurred(tmp_path):
     assert lines[0] == "Recorded 5 new of 6 connector events (upload #2)."
     assert [line.split()[0] for line in lines[1:]] == ["ongoing", "recurred"]
     assert format_ingest(again).startswith("Already recorded (upload #2)")
+
+
+def test_history_help_shows_the_options_its_examples_use(runner):
+    text = run(runner, "history", "--help").output
+    listing = text[text.index("Options of the listing") :]
+    for option in ("--status", "--since", "--json", "--db"):  # the examples use these
+        assert f"  {option} " in listing
+    assert "[SERVER]" not in listing.splitlines()[1]

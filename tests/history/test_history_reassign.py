@@ -47,7 +47,7 @@ def test_the_nameless_server_shows_as_unknown_server_with_how_to_reassign(old_fi
     listing = run("history", "--db", str(old_file)).stdout
 
     (line,) = [row for row in listing.splitlines() if row.startswith(f"#{incident.id} ")]
-    assert " unknown server  20502 0x800706BA" in line
+    assert line.split()[1:5] == ["unknown", "server", "20502", "0x800706BA"]
     assert f"reassign it: intune-bot history reassign {incident.id} --server NAME" in listing
     assert "unknown server" in run("servers", "--db", str(old_file)).stdout
 

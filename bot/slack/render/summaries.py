@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.hops import HOP_LABELS, HOPS, chain_steps
+from bot.operations import label as operation_label
 from bot.slack.render.actions import (
     RESOLVE_ACTION,
     SHOW_ALL_ACTION,
@@ -311,7 +312,8 @@ def _rate_line(rate: Mapping[str, Any]) -> str:
     shown = f"{pct:.0%}" if isinstance(pct, (int, float)) else "?"
     retried = f", {int(rate['retried']):,} retried" if rate.get("retried") else ""
     return (
-        f"• {escape(rate.get('operation', '?'))}: {shown} ({ok:,} ok, {failed:,} failed{retried})"
+        f"• {escape(operation_label(str(rate.get('operation', '?'))))}: {shown} "
+        f"({ok:,} ok, {failed:,} failed{retried})"
     )
 
 
