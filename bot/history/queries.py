@@ -4,8 +4,9 @@ Every question takes `visible`: the Slack channels whose history the asker may s
 (None: everything, as for the CLI). What a log shared in a channel taught the history
 is seen there: an incident is visible when a log shared in one of those channels added
 to it, a server when such a log named it, an upload when it was shared there. An
-incident once visible is shown whole (its count, status and notes). Uploads that came
-from no channel (the CLI, the prompt) are visible only with `visible=None`.
+incident once visible is shown with its whole count and status, but a resolution made
+in a channel not visible loses who made it and its note. Uploads that came from no
+channel (the CLI, the prompt) are visible only with `visible=None`.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class Queries(Store):
         - `server` matches the name or its short form ("NDES01" finds "NDES01.contoso.com").
         - `since` keeps incidents whose last occurrence is at or after it.
         """
-        where, params = self._where_seen(visible)
+        where, params, channels = self._where_seen(visible)
         if server is not None:
             where.append(f"i.server_id IN ({SERVER_IDS})")
             params += named(server)
@@ -108,16 +109,17 @@ class Queries(Store):
             params.append(iso(since))
         sql = INCIDENTS + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY i.last DESC, i.id DESC LIMIT ?"
-        return [incident_from_row(row) for row in self.conn.execute(sql, [*params, limit])]
+        rows = self.conn.execute(sql, [*params, limit])
+        return [incident_from_row(row, channels) for row in rows]
 
     def incident(self, incident_id: int, visible: Visible = None) -> Incident:
         """One incident; HistoryError when there is none (or none `visible`)."""
-        where, params = self._where_seen(visible)
+        where, params, channels = self._where_seen(visible)
         sql = INCIDENTS + " WHERE " + " AND ".join([*where, "i.id = ?"])
         row = self.conn.execute(sql, [*params, incident_id]).fetchone()
         if row is None:
             raise HistoryError(f"no incident {incident_id} in {self.name}")
-        return incident_from_row(row)
+        return incident_from_row(row, channels)
 
     def activity(
         self, since: datetime, limit: int = 500, visible: Visible = None
@@ -126,13 +128,13 @@ class Queries(Store):
 
         What a daily digest needs (new, ongoing, resolved), latest occurrence first.
         """
-        where, params = self._where_seen(visible)
+        where, params, channels = self._where_seen(visible)
         where.append("(i.created_at >= ? OR i.resolved_at >= ? OR i.status = 'open')")
         sql = (
             INCIDENTS + " WHERE " + " AND ".join(where) + " ORDER BY i.last DESC, i.id DESC LIMIT ?"
         )
         rows = self.conn.execute(sql, [*params, iso(since), iso(since), limit])
-        return [incident_from_row(row) for row in rows]
+        return [incident_from_row(row, channels) for row in rows]
 
     def similar(
         self,
@@ -145,7 +147,7 @@ class Queries(Store):
         """The same event ID or code on any server: resolved ones (with notes) first."""
         if event_id is None and code is None:
             return []
-        where, seen = self._where_seen(visible)
+        where, seen, channels = self._where_seen(visible)
         match, params = [], []
         if event_id is not None:
             match.append("i.event_id = ?")
@@ -160,19 +162,20 @@ class Queries(Store):
             params += named(exclude_server)
         sql += """ ORDER BY i.status = 'resolved' DESC, i.note IS NOT NULL DESC,
                    i.last DESC LIMIT ?"""
-        return [incident_from_row(row) for row in self.conn.execute(sql, [*params, limit])]
+        rows = self.conn.execute(sql, [*params, limit])
+        return [incident_from_row(row, channels) for row in rows]
 
     def incidents_in_thread(
         self, channel: str, thread_ts: str, limit: int = 20, visible: Visible = None
     ) -> list[Incident]:
         """The incidents discussed in one Slack thread (set_thread / resolve), latest first."""
-        where, params = self._where_seen(visible)
+        where, params, channels = self._where_seen(visible)
         where += ["i.channel = ?", "i.thread_ts = ?"]
         sql = (
             INCIDENTS + " WHERE " + " AND ".join(where) + " ORDER BY i.last DESC, i.id DESC LIMIT ?"
         )
         rows = self.conn.execute(sql, [*params, channel, thread_ts, limit])
-        return [incident_from_row(row) for row in rows]
+        return [incident_from_row(row, channels) for row in rows]
 
     def last_uploads(self, visible: Visible = None) -> dict[str, dict[str, Any]]:
         """The latest upload per server: {server: {file_name, uploaded_at, user, source}}."""
@@ -238,7 +241,7 @@ class Queries(Store):
             incidents=incidents,
             events=events,
             last=dt_or_none(last),
-            last_resolution=incident_from_row(resolved) if resolved else None,
+            last_resolution=incident_from_row(resolved, channels) if resolved else None,
         )
 
     def _scope(self, visible: Visible) -> list[str] | None:
@@ -260,10 +263,13 @@ class Queries(Store):
         )
         return [c for (c,) in rows]
 
-    def _where_seen(self, visible: Visible) -> tuple[list[str], list[Any]]:
-        """The WHERE condition (as a list to AND) keeping the incidents `visible` may see."""
+    def _where_seen(self, visible: Visible) -> tuple[list[str], list[Any], list[str] | None]:
+        """The WHERE condition (as a list to AND) keeping the incidents `visible` may see,
+        its parameters, and the channels (for incident_from_row)."""
         channels = self._scope(visible)
-        return ([], []) if channels is None else ([incident_seen(channels)], list(channels))
+        if channels is None:
+            return [], [], None
+        return [incident_seen(channels)], list(channels), channels
 
 
 def in_list(column: str, values: Sequence[str]) -> str:
@@ -291,14 +297,27 @@ def named(server: str) -> list[str]:
 INCIDENTS = """SELECT i.id, s.name, i.event_id, i.code, i.kind, i.name, i.first, i.last,
        i.count, i.status, i.resolved_by, i.resolved_at, i.note, i.channel, i.thread_ts,
        i.previous_id, i.created_at,
-       (SELECT json_group_array(json_array(r.resolved_by, r.resolved_at, r.note))
+       (SELECT json_group_array(json_array(r.resolved_by, r.resolved_at, r.note, r.channel))
           FROM resolutions r WHERE r.incident_id = i.id)
      FROM incidents i JOIN servers s ON s.id = i.server_id"""
 
 
-def incident_from_row(row: Sequence[Any]) -> Incident:
+def incident_from_row(row: Sequence[Any], channels: Collection[str] | None = None) -> Incident:
+    """An Incident; with `channels`, the resolutions made elsewhere lose who and how.
+
+    A resolution remembers the channel it was made in (older ones: none, and they
+    show wherever the incident does). The incident still says it was resolved, and
+    when: that is the incident's state, which everyone who sees it shares.
+    """
     (id_, server, event_id, code, kind, name, first, last, count, status, by, at, note,
      channel, thread_ts, previous_id, created_at, resolutions) = row  # fmt: skip
+    done = []
+    for r_by, r_at, r_note, r_channel in json.loads(resolutions):
+        if channels is not None and r_channel is not None and r_channel not in channels:
+            if r_at == at:  # the latest resolution, also on the incident's own row
+                by = note = None
+            r_by = r_note = None
+        done.append(Resolution(r_by, dt(r_at), r_note))
     return Incident(
         id=id_,
         server=server,
@@ -317,10 +336,5 @@ def incident_from_row(row: Sequence[Any]) -> Incident:
         thread_ts=thread_ts,
         previous_id=previous_id,
         created_at=dt(created_at),
-        resolutions=tuple(
-            sorted(
-                (Resolution(by, dt(at), note) for by, at, note in json.loads(resolutions)),
-                key=lambda r: r.at,
-            )
-        ),
+        resolutions=tuple(sorted(done, key=lambda r: r.at)),
     )

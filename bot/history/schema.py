@@ -162,6 +162,10 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         "ALTER TABLE upload_servers ADD COLUMN last TEXT",
         _upload_spans,
     ),
+    # 5: a resolution remembers the channel it was made in: its note and who wrote it
+    # are shown only where that channel's history is (NULL, older ones: wherever the
+    # incident is).
+    ("ALTER TABLE resolutions ADD COLUMN channel TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -104,6 +104,7 @@ class History(Ingest):
                         "resolved_by": by,
                         "resolved_at": when,
                         "note": note,
+                        "channel": thread[0] if thread else None,
                     }  # fmt: skip
                 )
             if thread:

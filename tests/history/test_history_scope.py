@@ -152,3 +152,28 @@ def test_an_older_file_learns_its_channels_from_its_uploads_and_threads(tmp_path
     assert len(everything) > len(shown)  # the CLI's incidents: seen only without a scope
     assert [s.name for s in c1_servers] == ["NDES01.contoso.com"]
     assert c1_servers[0].last_seen == T0 + timedelta(hours=96)  # record 6 of the C1 upload
+
+
+def test_a_note_written_in_a_private_channel_stays_there_on_a_shared_incident(two_channels):
+    """NDES01's outage was learned in both channels; it was resolved from the private one:
+    the public channel sees that it was resolved, and when, but not who or how."""
+    (shared_incident,) = two_channels.incidents(server="NDES01")
+    two_channels.resolve(shared_incident.id, "U9", "HR CA key rotated", (PRIVATE, "1.1"))
+    (public,) = two_channels.incidents(server="NDES01", visible={PUBLIC})
+    assert (public.status, public.resolved_by, public.note) == ("resolved", None, None)
+    assert public.resolved_at is not None
+    assert [(r.by, r.note) for r in public.resolutions] == [(None, None)]
+    (private,) = two_channels.incidents(server="NDES01", visible={PRIVATE})
+    assert (private.resolved_by, private.note) == ("U9", "HR CA key rotated")
+    assert two_channels.incidents(server="NDES01")[0].note == "HR CA key rotated"  # the CLI
+    now = T0 + timedelta(days=1)
+    recent = two_channels.recent("NDES01", 20502, "0x800706BA", now=now, visible={PUBLIC})
+    assert recent.last_resolution is not None and recent.last_resolution.note is None
+
+
+def test_a_resolution_from_no_channel_shows_wherever_its_incident_does(two_channels):
+    """The CLI, or an older release, resolved it: no channel to keep it in."""
+    (incident,) = two_channels.incidents(server="NDES01")
+    two_channels.resolve(incident.id, "operator", "patched NDES01")
+    (public,) = two_channels.incidents(server="NDES01", visible={PUBLIC})
+    assert (public.resolved_by, public.note) == ("operator", "patched NDES01")

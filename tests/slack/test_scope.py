@@ -11,7 +11,7 @@ import dataclasses
 import json
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -29,7 +29,7 @@ from bot.slack.membership import Membership
 from bot.slack.services import Services
 from bot.summary import summarize_file
 from tests.support.connector_logs import legacy_pkcs_ca_outage
-from tests.support.legacy_log import write
+from tests.support.legacy_log import START, write
 from tests.support.slack import payload, serving, summary_for, texts
 
 HR = "G0HR"  # private: U2 and the bot
@@ -264,3 +264,22 @@ def test_shared_history_is_a_switch(value, on):
 def test_shared_history_refuses_what_is_not_a_switch():
     with pytest.raises(SettingsError, match="INTUNE_BOT_SHARED_HISTORY must be 1 .* not 'everyone'"):
         Settings.from_env({"INTUNE_BOT_SHARED_HISTORY": "everyone"})
+
+
+def test_a_note_written_in_a_private_channel_is_not_told_elsewhere(slack, workspace, settings,
+                                                                    tmp_path):  # fmt: skip
+    """NDES01's failure, shared in #helpdesk, also came up in the HR channel and was resolved
+    there: #helpdesk's people see it resolved, not who resolved it or how."""
+    write(tmp_path / "ndes01-later.evtx", 3, start=START + timedelta(hours=1))
+    record(settings, tmp_path / "ndes01-later.evtx", channel=HR, user="U2")
+    note = "NDES01 fixed through the HR CA"
+    with open_history(settings.db_path) as history:
+        (incident,) = history.incidents(server="NDES01")
+        history.resolve(incident.id, "U2", note, (HR, "1700000000.000001"))
+    outsider = asked(slack, workspace, "why did NDES01 fail", user="U1", channel="D1",
+                     ts="1700001100.000001")  # fmt: skip
+    assert "NDES01.contoso.com" in outsider and "resolved" in outsider
+    assert note not in outsider and "<@U2>" not in outsider
+    member = asked(slack, workspace, "why did NDES01 fail", user="U2", channel="D2",
+                   ts="1700001100.000002")  # fmt: skip
+    assert note in member and "<@U2>" in member
