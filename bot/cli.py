@@ -12,12 +12,31 @@ import sys
 
 import click
 
-from bot.cli_history import db_option
-from bot.cli_history import register as register_history
-from bot.playground.command import register as register_playground
+from bot.cli_options import db_option
+
+# Commands whose modules load only when they run or `--help` lists them:
+# `intune-bot lookup 20502` should not pay for the history or playground commands.
+_LAZY = {
+    "history": ("bot.cli_history", "history"),
+    "servers": ("bot.cli_history", "servers"),
+    "playground": ("bot.playground.command", "playground"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in _LAZY:
+            import importlib
+
+            module, attr = _LAZY[name]
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return self.commands.get(name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="intune-triage")
 def cli() -> None:
     """Triage Microsoft Intune certificate connector failures.
@@ -253,11 +272,6 @@ def run(http: bool, port: int, host: str) -> None:
     from bot.slack.runner import run as run_bot  # slack_bolt loads only here
 
     sys.exit(run_bot(http=http, port=port, host=host))
-
-
-# history, servers: bot.history (and sqlite_utils) load only when they run.
-register_history(cli)
-register_playground(cli)
 
 
 def main() -> None:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from bot.cli_options import db_option
+
 if TYPE_CHECKING:
     from bot.history import History, Incident, IngestResult, ServerInfo
 
@@ -35,12 +37,6 @@ class Age(click.ParamType):
         return timedelta(**{UNITS[match[2]]: int(match[1])})
 
 
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False),
-    help="History database (default: $INTUNE_BOT_DB, else a per-user data file).",
-)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 

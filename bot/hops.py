@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import functools
 import os
-import tomllib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.entry import WINDOWS_PREFIX, provider_key
-from bot.logs import Event
+
+if TYPE_CHECKING:  # the lookup CLI formats hops without loading the log readers
+    from bot.logs import Event
 
 HOPS = ("device", "iis", "ndes", "connector", "ca")  # the order a request travels
 HOP_LABELS = {"device": "device", "iis": "IIS", "ndes": "NDES", "connector": "connector", "ca": "CA"}
@@ -71,6 +73,8 @@ def table_path() -> str:
 @functools.lru_cache(maxsize=4)
 def load_table(path: str | None = None) -> tuple[Source, ...]:
     path = path or table_path()
+    import tomllib  # only when the table is read, not on every import
+
     with open(path, "rb") as f:
         data = tomllib.load(f)
     rows = []

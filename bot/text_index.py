@@ -23,7 +23,6 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from bot.codes import find_codes
 from bot.knowledge import Catalogue, Entry
 from bot.normalize import fold, split_name, squash
 from bot.words import (
@@ -61,29 +60,40 @@ class Index:
         self.catalogue = catalogue
         self.entries = catalogue.entries
         self.order = {e.key: i for i, e in enumerate(self.entries)}
-        self.by_id: dict[str, Entry] = {}
-        for entry in self.entries:
-            self.by_id.setdefault(entry.id, entry)
-        self.names: dict[str, Entry] = {}
+
+    # names (built on the first question that could name one, not for "20502")
+
+    @cached_property
+    def names(self) -> dict[str, Entry]:
+        names: dict[str, Entry] = {}
         for entry in self.entries:
             for name in (entry.name, *entry.aliases):
                 key = squash(name)
-                if key and key not in self.names and not key.isdigit():
-                    self.names[key] = entry
-                for code in find_codes(name):  # alias spellings such as 0x0FFFFFFFF
-                    self.by_id.setdefault(code, entry)
-        # Names as people shorten them: "crpverify failure" for CRPVerifyMetric_Failure.
-        # Each name minus one of its words is a fuzzy candidate (never an exact one).
-        self.variants: dict[str, Entry] = {}
+                if key and key not in names and not key.isdigit():
+                    names[key] = entry
+        return names
+
+    @cached_property
+    def variants(self) -> dict[str, Entry]:
+        """Names as people shorten them: "crpverify failure" for CRPVerifyMetric_Failure.
+        Each name minus one of its words is a fuzzy candidate (never an exact one)."""
+        variants: dict[str, Entry] = {}
         for entry in self.entries:
             words = split_name(entry.name).split()
             if len(words) >= 3:
                 for i in range(len(words)):
                     key = squash(" ".join(words[:i] + words[i + 1 :]))
                     if key not in self.names:
-                        self.variants.setdefault(key, entry)
-        self.name_keys = list(self.names)
-        self.variant_keys = list(self.variants)
+                        variants.setdefault(key, entry)
+        return variants
+
+    @cached_property
+    def name_keys(self) -> list[str]:
+        return list(self.names)
+
+    @cached_property
+    def variant_keys(self) -> list[str]:
+        return list(self.variants)
 
     # concepts
 
@@ -286,6 +296,8 @@ class Index:
         # are names; otherwise "succès" would be taken for the code named Success.
         keys.update(squash(tok) for tok in _IDENTIFIER.findall(query))
         keys.discard("")
+        if all(k.isdigit() for k in keys):
+            return []  # no name is all digits, and a number is never a typo of one
         found = [(self.names[k], EXACT, True) for k in keys if k in self.names]
         if found:
             return found
