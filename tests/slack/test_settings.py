@@ -72,3 +72,17 @@ def test_resolvers_are_user_and_group_ids():
     assert Settings.from_env(env).resolvers == ("U024BE7LH", "S0614TZR7", "W12345")
     with pytest.raises(SettingsError, match="INTUNE_BOT_RESOLVERS.*@ana"):
         Settings.from_env({"INTUNE_BOT_RESOLVERS": "U024BE7LH,@ana"})
+
+
+def test_env_example_and_readme_list_every_setting():
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    source = (repo / "bot" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'get\("((?:SLACK|INTUNE_BOT)_[A-Z_]+)"\)', source))
+    assert {"SLACK_BOT_TOKEN", "INTUNE_BOT_DIGEST_TIME", "INTUNE_BOT_SHARED_HISTORY"} <= read
+    example = (repo / ".env.example").read_text(encoding="utf-8")
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    assert sorted(n for n in read if not re.search(rf"^#? ?{n}=", example, re.M)) == []
+    assert sorted(n for n in read if f"`{n}`" not in readme) == []
