@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -60,6 +61,18 @@ def opened(db_path: str | None, *, readonly: bool = False) -> Iterator[History]:
                 raise HistoryError(describe(history.name, err)) from None
     except HistoryError as err:
         raise click.ClickException(str(err)) from None
+
+
+def _missing(db_path: str | None) -> bool:
+    """Say so when there is no history file yet (reading never creates one)."""
+    from bot.history import default_path
+
+    path = Path(db_path).expanduser() if db_path else default_path()
+    if path.exists():
+        return False
+    click.echo(f"No history yet: {path} does not exist "
+               "(`intune-bot summarize FILE --record` starts one).")  # fmt: skip
+    return True
 
 
 class HistoryGroup(click.Group):
@@ -124,6 +137,8 @@ def list_incidents(
         intune-bot history list NDES01 --since 7d
         intune-bot history list --status open --json
     """
+    if not as_json and _missing(db_path):
+        return
     with opened(db_path, readonly=True) as store:
         incidents = store.incidents(
             server=server,
@@ -220,6 +235,8 @@ def servers(as_json: bool, db_path: str | None) -> None:
         intune-bot servers
         intune-bot servers --json --db ./history.db
     """
+    if not as_json and _missing(db_path):
+        return
     with opened(db_path, readonly=True) as store:
         rows = store.servers()
     if as_json:

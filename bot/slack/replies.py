@@ -28,6 +28,10 @@ def command(text: str, db: Path | None, *, scope: Scope) -> render.Message:
     if cmd.verb in ("history", "servers"):
         if db is None:
             return render.plain("The history store is not available right now.")
+        if not Path(db).exists():  # reading never creates it
+            return render.plain(
+                "No history yet: share a connector log in a channel I am in and I will start one."
+            )
         try:
             with reading(db) as history:
                 visible = scope(history.channels())

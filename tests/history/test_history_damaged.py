@@ -94,7 +94,17 @@ def test_reading_commands_never_create_the_store(tmp_path, command):
     result = run(*command, "--db", str(missing))
 
     assert result.exit_code == 0
+    assert result.stdout == (
+        f"No history yet: {missing} does not exist "
+        "(`intune-bot summarize FILE --record` starts one).\n"
+    )
     assert not missing.exists()
+    assert not missing.parent.exists()
+
+
+def test_reading_a_missing_store_as_json_is_empty_json(tmp_path):
+    missing = tmp_path / "nothing-here" / "history.db"
+    assert run("servers", "--json", "--db", str(missing)).stdout == '{"servers": []}\n'
     assert not missing.parent.exists()
 
 

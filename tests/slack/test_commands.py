@@ -92,3 +92,11 @@ def test_several_ids_in_one_command_answer_each_with_one_share_button(slack, fak
     assert any(h.startswith("*Diagnostic code 0x00000410 ") for h in heads)
     (buttons,) = [b for b in answer["blocks"] if b["type"] == "actions"]
     assert json.loads(buttons["elements"][0]["value"])["q"] == "20502 0x410"
+
+
+def test_history_before_any_upload_says_so_and_creates_nothing(slack, fake_slack, settings):
+    assert not settings.db_path.exists()
+    _, path = slack.command("history NDES01")
+    (answer,) = fake_slack.wait_for("response", where=lambda c: c.path == path)
+    assert answer["text"].startswith("No history yet: share a connector log")
+    assert not settings.db_path.exists()
