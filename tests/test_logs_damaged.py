@@ -8,25 +8,22 @@ original file is never handed over silently — either it comes with a problem
 from __future__ import annotations
 
 import random
-import struct
-import time
 
 import pytest
 
 from bot.logs import open_log
+from tests.support.evtx_damage import CHUNK, CHUNK_HEADER_DAMAGE, HEADER
 from tests.support.samples import sample, sample_bytes
 
 PRISTINE = "normal__plaso__System.evtx"  # 27 chunks, 5009 records, all CRCs valid
 SMALL = "normal__mitre__ID4688-5447-4950-Firewall_disabled_command.evtx"  # 43 chunks, 998 records
-HEADER, CHUNK = 4096, 65536
 
 
 def read(path, parser="rust", **limits):
-    started = time.monotonic()
+    # How long these reads take is a bench figure (bench/damaged.py): a wall
+    # clock asserted here fails on a loaded machine, not on a slow reader.
     log = open_log(path, parser, **limits)
-    events = list(log)
-    assert time.monotonic() - started < 30
-    return log, events
+    return log, list(log)
 
 
 @pytest.fixture(scope="module")
@@ -147,30 +144,10 @@ def test_bit_flips_with_the_python_reader_never_crash(tmp_path, seed):
 # ------------------------------------------------------------ chunk header damage
 
 
-def patch(data: bytes, at: int, fmt: str, value: int) -> bytes:
-    buf = bytearray(data)
-    struct.pack_into(fmt, buf, at, value)
-    return bytes(buf)
-
-
-C3 = HEADER + 3 * CHUNK  # the fourth chunk
 PYTHON_TOO = {"zeroed chunk magic", "free space 0xFFFFFFFF", "first record size 0xFFFFFFF0"}
 
 
-@pytest.mark.parametrize(
-    ("what", "mutate"),
-    [
-        ("zeroed chunk magic", lambda d: patch(d, C3, "<Q", 0)),
-        ("free space 0xFFFFFFFF", lambda d: patch(d, C3 + 48, "<I", 0xFFFFFFFF)),
-        ("last record offset 0xFFFFFFF0", lambda d: patch(d, C3 + 44, "<I", 0xFFFFFFF0)),
-        ("first record size 0", lambda d: patch(d, C3 + 512 + 4, "<I", 0)),
-        ("first record size 0xFFFFFFF0", lambda d: patch(d, C3 + 512 + 4, "<I", 0xFFFFFFF0)),
-        ("header chunk count 0xFFFF", lambda d: patch(d, 42, "<H", 0xFFFF)),
-        ("zeroed file header", lambda d: b"ElfFile\x00" + bytes(HEADER - 8) + d[HEADER:]),
-        ("random chunk", lambda d: d[:C3] + b"ElfChnk\x00" + random.Random(1).randbytes(CHUNK - 8) + d[C3 + CHUNK:]),
-        ("empty chunk", lambda d: d[:C3] + b"ElfChnk\x00" + bytes(CHUNK - 8) + d[C3 + CHUNK:]),
-    ],
-)
+@pytest.mark.parametrize(("what", "mutate"), CHUNK_HEADER_DAMAGE)
 def test_chunk_header_damage(tmp_path, pristine, what, mutate):
     path = tmp_path / "bad.evtx"
     path.write_bytes(mutate(sample_bytes(PRISTINE)))
