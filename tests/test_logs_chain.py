@@ -273,3 +273,15 @@ def test_zip_is_a_real_zipfile_for_the_standard_library(tmp_path):
     with zipfile.ZipFile(path) as z:
         infos = {i.filename: i for i in z.infolist()}
     assert infos["e.evtx"].flag_bits & 0x1 and infos["l.evtx"].file_size == 1
+
+
+def test_zip_record_limit_is_for_the_whole_archive(tmp_path):
+    # The limit is the archive's total: a later member must not read its own share again.
+    path = tmp_path / "three.zip"
+    build_zip(path, [(f"{n}/Application.evtx", _app_evtx()) for n in range(3)])
+    log = open_log(path, max_records=20)
+    assert len(list(log)) == 20
+    assert [m.records for m in log.files] == [17, 3]
+    reasons = [p.reason for p in log.problems]
+    assert "stopped after 20 records (the limit is 20)" in reasons
+    assert any(p.where == "2/Application.evtx" and "limit of 20 records" in p.reason for p in log.problems)

@@ -35,6 +35,7 @@ class LogFile:
         max_records: int = MAX_RECORDS,
         sniffed: Sniffed | None = None,
         display: str | None = None,
+        records_before: int = 0,
     ) -> None:
         if parser not in PARSERS:
             raise ValueError(f"unknown parser {parser!r}: use one of {', '.join(PARSERS)}")
@@ -49,6 +50,8 @@ class LogFile:
             self.parser = self.format  # "xml" | "csv" | "txt" | "iis" | ...: one reader each
         self.time_budget = time_budget
         self.max_records = max_records
+        # Records an archive read before this member: max_records is the archive's total.
+        self.records_before = records_before
         self.problems: list[Problem] = []
         self.notes: list[str] = []  # facts worth telling that are not damage (e.g. local times)
         self.records_seen = 0  # events yielded
@@ -77,18 +80,22 @@ class LogFile:
         n = 0
         stopped = None
         out_of_time = f"stopped after {self.time_budget:g} s: the file takes too long to read"
+        allowed = max(self.max_records - self.records_before, 0)
+        check_at = min(CHECK_EVERY, allowed)  # the record limit is exact, the clock read every CHECK_EVERY
         try:
             for event in reader:
                 n += 1
                 self.records_seen = n
                 yield event
-                if n % CHECK_EVERY == 0:
+                if n >= check_at:
+                    if n >= allowed:
+                        total = self.records_before + n
+                        stopped = f"stopped after {total} records (the limit is {self.max_records})"
+                        break
                     if time.monotonic() > deadline:
                         stopped = out_of_time
                         break
-                    if n >= self.max_records:
-                        stopped = f"stopped after {n} records (the limit is {self.max_records})"
-                        break
+                    check_at = min(n + CHECK_EVERY, allowed)
         except OutOfTime:  # raised inside the reader, between events
             stopped = out_of_time
         finally:

@@ -168,6 +168,9 @@ class ZipLog:
             if time.monotonic() > self._deadline:
                 self.problems.append(Problem(name, "not read: the archive takes too long to read"))
                 continue
+            if self.records_seen >= self.max_records:
+                self.problems.append(Problem(name, f"not read: the archive's limit of {self.max_records:,} records is reached"))
+                continue
             target = tmp / f"{depth}-{index}"
             try:  # the finally removes a member copied in part, too
                 try:
@@ -230,8 +233,8 @@ class ZipLog:
         from bot.logs.logfile import LogFile
 
         remaining = max(self._deadline - time.monotonic(), 0.0)
-        log = LogFile(target, self.parser, time_budget=remaining,
-                      max_records=max(self.max_records - self.records_seen, 1), display=name)  # fmt: skip
+        log = LogFile(target, self.parser, time_budget=remaining, max_records=self.max_records,
+                      records_before=self.records_seen, display=name)  # fmt: skip
         member = Member(name, fmt, log_of(name))
         self.files.append(member)
         for event in log:
