@@ -4,7 +4,7 @@ code-less symptoms, user notes apart from editors' provenance, public sources.""
 import pytest
 
 from bot.knowledge import CatalogueError, default_catalogue, load_catalogue
-from tests.test_knowledge import entry_toml, load_error, write
+from tests.support.catalogue import entry_toml, load_error, write
 
 URL = "https://learn.microsoft.com/troubleshoot/mem/intune/certificates/troubleshoot-scep-certificate-device-to-ndes"
 APP_ERROR = {
@@ -34,7 +34,9 @@ def test_two_sources_may_share_an_event_id(tmp_path):
     )
     assert catalogue.get("1000").name == "PkcsRequestSuccess"  # a plain ID: the first
     crash = catalogue.get("Application Error:1000")
-    assert crash.name == "w3wp.exe crash" and crash.hop == "iis" and crash.generation == "any"
+    assert crash.name == "w3wp.exe crash"
+    assert crash.hop == "iis"
+    assert crash.generation == "any"
     assert catalogue.event(1000, "Application Error") is crash
     assert catalogue.event(1000, "current").name == "PkcsRequestSuccess"
     assert [e.key for e in catalogue.with_id("1000")] == [
@@ -66,7 +68,8 @@ def test_http_variants_are_keyed_by_status_and_win32(tmp_path):
 def test_symptom_has_a_slug_patterns_and_its_own_json_type(tmp_path):
     catalogue = load_catalogue(write(tmp_path, "a.toml", entry_toml(**SYMPTOM)))
     entry = catalogue.get("symptom:taken-under-submission")
-    assert entry.patterns == ("Taken Under Submission",) and entry.json_type == "symptom"
+    assert entry.patterns == ("Taken Under Submission",)
+    assert entry.json_type == "symptom"
 
 
 @pytest.mark.parametrize(
@@ -95,7 +98,8 @@ def test_symptom_has_a_slug_patterns_and_its_own_json_type(tmp_path):
 )
 def test_bad_new_field_is_refused(tmp_path, fields, problem):
     message = load_error(write(tmp_path, "bad.toml", entry_toml(**fields)))
-    assert "bad.toml" in message and problem in message
+    assert "bad.toml" in message
+    assert problem in message
 
 
 def test_a_source_is_a_public_url_and_remarks_go_to_provenance(tmp_path):
@@ -105,7 +109,8 @@ def test_a_source_is_a_public_url_and_remarks_go_to_provenance(tmp_path):
         f'[[entry.fixes]]\nen = "x"\nfr = "y"\nsource = "{URL}"\nprovenance = "Cause 4"\n'
     )
     fix = load_catalogue(write(tmp_path, "bad.toml", good)).get("20502").fixes[0]
-    assert fix.source == URL and fix.provenance == "Cause 4"
+    assert fix.source == URL
+    assert fix.provenance == "Cause 4"
 
 
 def test_two_entries_cannot_share_a_pattern(tmp_path):
@@ -129,7 +134,8 @@ def test_every_shipped_source_and_doc_is_a_public_url():
     for e in default_catalogue().entries:
         assert e.doc.startswith("https://"), e.key
         for advice in (*e.causes, *e.fixes):
-            assert advice.source.startswith("https://") and " " not in advice.source, e.key
+            assert advice.source.startswith("https://"), e.key
+            assert " " not in advice.source, e.key
 
 
 def test_every_shipped_entry_names_its_hop_or_crosses_hops():

@@ -122,7 +122,8 @@ def test_hourly_buckets_for_a_day_and_a_half(outage):
     # The outage: 24 failures of 20102/0x00000400 between 14:00 and 17:00 on day one.
     ca = data.series["20102 0x00000400"]
     busy = {t.hour for t, n in zip(data.times, ca, strict=True) if n}
-    assert busy <= {14, 15, 16, 17} and data.times[0] == START
+    assert busy <= {14, 15, 16, 17}
+    assert data.times[0] == START
 
 
 def test_daily_buckets_past_three_days(month):
@@ -179,7 +180,8 @@ def test_names_that_would_break_matplotlib_math_or_layout(tmp_path):
     assert png_size(out.read_bytes()) == (800, 400)
     assert data.series == {"99 0x80004005": [2, 0, 0, 0, 0, 1]}
     assert data.successes == [4, 0, 0, 0, 0, 0]
-    assert "\n" not in data.title and len(data.title) < 100
+    assert "\n" not in data.title
+    assert len(data.title) < 100
     assert all(len(line) <= 30 for line in data.labels["99 0x80004005"].split("\n"))
 
 
@@ -198,7 +200,8 @@ def test_a_log_without_connector_events(tmp_path):
 
 def test_an_empty_summary():
     data = timeline_chart(Summary(file="", format="evtx"), io.BytesIO())
-    assert data.times == [] and data.series == {}
+    assert data.times == []
+    assert data.series == {}
 
 
 def test_a_single_failure(tmp_path):
@@ -212,7 +215,8 @@ def test_a_single_failure(tmp_path):
     data = timeline_chart(summary, out)
     assert png_size(out.read_bytes()) == (800, 400)
     assert data.times == [datetime(2026, 11, 2, 6, tzinfo=UTC)]
-    assert data.series == {"20102 0x00000400": [1]} and data.successes == [0]
+    assert data.series == {"20102 0x00000400": [1]}
+    assert data.successes == [0]
 
 
 def test_summary_keeps_failures_per_hour(outage):
@@ -220,7 +224,8 @@ def test_summary_keeps_failures_per_hour(outage):
     for group in outage[1].failures:
         assert sum(group.hours.values()) == group.count
         assert all(t.minute == t.second == 0 and t.utcoffset() == timedelta(0) for t in group.hours)
-        assert min(group.hours) <= group.first and max(group.hours) <= group.last
+        assert min(group.hours) <= group.first
+        assert max(group.hours) <= group.last
         assert "hours" not in group.to_dict()  # the --json contract is unchanged
 
 
@@ -252,7 +257,8 @@ def test_summarize_chart_to_a_missing_folder_fails_in_one_line(outage, tmp_path)
     out = tmp_path / "nope" / "timeline.png"
     result = CliRunner().invoke(cli, ["summarize", str(outage[0].path), "--chart", str(out)])
     assert result.exit_code != 0
-    assert result.stderr.strip().count("\n") == 0 and "cannot write" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "cannot write" in result.stderr
 
 
 def test_the_cli_never_imports_matplotlib_unless_asked():
@@ -285,7 +291,8 @@ def test_a_log_stretched_over_decades_draws_few_bars_quickly(tmp_path):
     write_evtx(tmp_path / "span.evtx", records)
     summary = summarize_file(tmp_path / "span.evtx")
     data = chart_data(summary)
-    assert len(data.times) <= MAX_BARS and data.span > 1
+    assert len(data.times) <= MAX_BARS
+    assert data.span > 1
     assert sum(sum(v) for v in data.series.values()) == 2
     png = tmp_path / "span.png"
     timeline_chart(summary, png)

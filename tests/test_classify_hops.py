@@ -55,13 +55,18 @@ def test_event_viewer_short_source_names_are_recognized(catalogue):
     # Event Viewer's Source column drops "Microsoft-Windows-"
     e = Event(1, T0, 53, 3, CA.removeprefix("Microsoft-Windows-"), "", "CA01", {}, "denied request 7 0x80094800")
     ce = classify(e, catalogue)
-    assert ce.hop == "ca" and ce.outcome == "failure" and ce.code == "0x80094800"
+    assert ce.hop == "ca"
+    assert ce.outcome == "failure"
+    assert ce.code == "0x80094800"
 
 
 def test_catalogued_entries_keep_their_meaning(catalogue):
     e = Event(1, T0, 128, 3, CA, "Application", "CA01", {}, "An Authority Key Identifier was passed")
     ce = classify(e, catalogue)
-    assert ce.entry is not None and ce.entry.id == "128" and ce.outcome == "warning" and ce.hop == "ca"
+    assert ce.entry is not None
+    assert ce.entry.id == "128"
+    assert ce.outcome == "warning"
+    assert ce.hop == "ca"
 
 
 def test_hop_table_rows_are_well_formed():

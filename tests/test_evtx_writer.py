@@ -242,7 +242,8 @@ def test_both_parsers_read_what_was_written(tmp_path):
     recs = sample_records(30)
     path = tmp_path / "a.evtx"
     stats = write_evtx(path, recs)
-    assert stats.records == 30 and stats.chunks == 1
+    assert stats.records == 30
+    assert stats.chunks == 1
     want = expected(recs)
     assert_same(read_rust(path), want)
     assert_same(read_python(path), want, python_evtx=True)
@@ -283,7 +284,8 @@ def test_headers_and_checksums(tmp_path):
     for c in range(stats.chunks):
         ch = raw[4096 + c * 65536 : 4096 + (c + 1) * 65536]
         free, rec_crc = struct.unpack_from("<II", ch, 48)
-        assert ch[:8] == b"ElfChnk\0" and free < 0x10000
+        assert ch[:8] == b"ElfChnk\0"
+        assert free < 0x10000
         assert rec_crc == zlib.crc32(ch[512:free])
         assert struct.unpack_from("<I", ch, 124)[0] == zlib.crc32(ch[:120] + ch[128:512])
 
@@ -419,7 +421,8 @@ def test_xml_exports_carry_the_same_events(tmp_path):
     assert root.tag == "Events"
     assert root.find(f"{NS}Event/{NS}RenderingInfo/{NS}Message").text == "Message 0 <b>&</b>"
     text = stream.read_bytes().decode("utf-8")  # keep the CRLFs
-    assert text.startswith("<Event ") and text.count("\r\n<Event ") == 11
+    assert text.startswith("<Event ")
+    assert text.count("\r\n<Event ") == 11
     streamed = list(ET.fromstring(f"<r>{text}</r>"))
     assert norm(root) == norm(streamed)
     want = [
@@ -511,10 +514,8 @@ def test_two_servers_split(tmp_path):
         "NDES02.contoso.com": 2,
     }
     one, two = truth.per_server["NDES01.contoso.com"], truth.per_server["NDES02.contoso.com"]
-    assert (
-        one.failure(20102, "0x00000400").count == 5
-        and ("failure", "1052", "0x800706BA") not in one.groups
-    )
+    assert one.failure(20102, "0x00000400").count == 5
+    assert ("failure", "1052", "0x800706BA") not in one.groups
     assert two.retry(1051, "0x800706BA").later_succeeded == 2
 
 
@@ -535,7 +536,8 @@ def test_legacy_shapes_same_truth_different_fields(tmp_path, shape):
     elif shape in ("message", "lines"):
         assert names == [None]
         assert text.startswith("Failed to issue a PKCS certificate.")
-        assert "Diagnostic Code: 0x00000400" in text and "CA Name: " + cl.CA01 in text
+        assert "Diagnostic Code: 0x00000400" in text
+        assert "CA Name: " + cl.CA01 in text
     else:  # mixed: every shape occurs in one file
         assert {len(r["data"]) == 1 for r in records if r["event_id"] == 20102} == {True, False}
 
@@ -588,7 +590,8 @@ def test_large_log_stops_at_target_and_truth_is_exact(tmp_path):
     assert 2_000_000 - 65536 < size <= 2_000_000
     records = read_rust(path)
     _check_truth(records, truth)
-    assert len(truth.failures) >= 5 and truth.retry(1051, "0x800706BA").later_succeeded > 0
+    assert len(truth.failures) >= 5
+    assert truth.retry(1051, "0x800706BA").later_succeeded > 0
 
 
 @pytest.mark.parametrize("fmt", ["csv", "txt", "csv-fr", "txt-fr"])

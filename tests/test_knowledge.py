@@ -5,13 +5,11 @@ French: reference/000_6f39a0d66d50db96.txt), not from knowledge/, so a bad
 edit to the data cannot also fix the test.
 """
 
-import json
 import os
 import re
 import shutil
 import tomllib
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -22,11 +20,11 @@ from bot.knowledge import (
     PROVIDER_CURRENT,
     PROVIDER_NDES,
     Catalogue,
-    CatalogueError,
     default_catalogue,
     knowledge_dir,
     load_catalogue,
 )
+from tests.support.catalogue import entry_toml, load_error, write
 
 # domain.md §1.3: MicrosoftDocs/IntuneDocs@58f4af24e, troubleshoot-certificate-connector-events.md,
 # upstream order (10302 before 10301): (event ID, name, description, related diagnostic codes).
@@ -472,20 +470,27 @@ def test_documented_hresults_are_present(code):
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
 def test_entry_is_well_formed(entry):
-    assert entry.description.en.strip() and entry.description.fr.strip()
+    assert entry.description.en.strip()
+    assert entry.description.fr.strip()
     assert entry.doc.startswith("https://")
     assert entry.operation in OPERATIONS
     if entry.kind == "event":
-        assert entry.provider and entry.log
-        assert entry.id.isdigit() and not entry.id.startswith("0")
+        assert entry.provider
+        assert entry.log
+        assert entry.id.isdigit()
+        assert not entry.id.startswith("0")
     elif entry.kind == "http":  # an IIS answer: status.substatus on the NDES web stack
-        assert re.fullmatch(r"[1-5]\d\d\.\d+", entry.id) and entry.hop == "iis"
+        assert re.fullmatch(r"[1-5]\d\d\.\d+", entry.id)
+        assert entry.hop == "iis"
     elif entry.kind == "symptom":  # no code: a slug, and the texts that identify it
-        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", entry.id) and entry.patterns
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", entry.id)
+        assert entry.patterns
     else:
         assert canonical_code(entry.id) == entry.id
     for advice in entry.causes + entry.fixes:
-        assert advice.source.strip() and advice.text.en.strip() and advice.text.fr.strip()
+        assert advice.source.strip()
+        assert advice.text.en.strip()
+        assert advice.text.fr.strip()
     for ref in entry.related:
         assert CATALOGUE.get(ref) is not None
     # Microsoft translated only the legacy page (and the 0x800706BA article title).
@@ -515,7 +520,8 @@ def test_twins_share_their_generation(group):
 def test_keywords_exist_in_both_languages_for_failures():
     for e in ENTRIES:
         if e.outcome == "failure":
-            assert e.keywords.en and e.keywords.fr, e.id
+            assert e.keywords.en, e.id
+            assert e.keywords.fr, e.id
 
 
 def test_names_and_aliases_point_at_one_entry():
@@ -539,12 +545,14 @@ def test_unknown_error_spellings_all_find_it(spelling):
 def test_symantec_code_says_digicert():
     entry = CATALOGUE.get("0x00000401")
     assert entry.name == "Symantec_ClientAuthCertNotFound"
-    assert "DigiCert" in entry.note.en and "DigiCert" in entry.note.fr
+    assert "DigiCert" in entry.note.en
+    assert "DigiCert" in entry.note.fr
 
 
 def test_french_mistranslation_of_0x408_is_noted():
     note = CATALOGUE.get("0x00000408").note
-    assert "NDES" in note.en and "CRP" in note.en
+    assert "NDES" in note.en
+    assert "CRP" in note.en
 
 
 def test_upload_download_swap_history_is_noted():
@@ -632,42 +640,6 @@ def test_catalogue_folder_defaults_to_the_source_tree():
 # --- load-time validation: each rule names the file, the entry and the problem -----
 
 
-def toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
-def entry_toml(**fields) -> str:
-    base = {
-        "kind": "event", "id": "20502", "name": "CRPVerifyMetric_Failure", "generation": "legacy",
-        "provider": "Microsoft Intune Connector", "log": "Microsoft Intune Connector",
-        "outcome": "failure", "operation": "scep_verify",
-        "description": {"en": "Certificate Registration Point failed.", "fr": "Échec."},
-        "doc": "https://example.invalid/doc",
-    }  # fmt: skip
-    base.update(fields)
-    lines = ["[[entry]]"] + [f"{k} = {toml_value(v)}" for k, v in base.items() if v is not None]
-    return "\n".join(lines) + "\n"
-
-
-def write(folder: Path, name: str, *entries: str) -> Path:
-    (folder / name).write_text("\n".join(entries), "utf-8")
-    return folder
-
-
-def load_error(folder: Path) -> str:
-    with pytest.raises(CatalogueError) as info:
-        load_catalogue(folder)
-    return str(info.value)
-
-
 def test_minimal_valid_entry_loads(tmp_path):
     catalogue = load_catalogue(write(tmp_path, "ok.toml", entry_toml()))
     assert isinstance(catalogue, Catalogue)
@@ -716,11 +688,9 @@ def test_bad_entry_is_refused_with_file_entry_and_problem(tmp_path, fields, prob
 def test_bad_advice_is_refused(tmp_path):
     text = entry_toml() + '[[entry.causes]]\nen = "x"\nfr = "y"\n'
     message = load_error(write(tmp_path, "bad.toml", text))
-    assert (
-        "bad.toml" in message
-        and "20502" in message
-        and "causes[1]: needs en, fr and source" in message
-    )
+    assert "bad.toml" in message
+    assert "20502" in message
+    assert "causes[1]: needs en, fr and source" in message
 
 
 def test_advice_inferred_must_be_boolean(tmp_path):
@@ -741,23 +711,27 @@ def test_duplicate_id_names_both_files(tmp_path):
     write(tmp_path, "a.toml", entry_toml())
     write(tmp_path, "b.toml", entry_toml(name="Other"))
     message = load_error(tmp_path)
-    assert "b.toml" in message and "a.toml" in message
-    assert "20502" in message and "duplicate id" in message
+    assert "b.toml" in message
+    assert "a.toml" in message
+    assert "20502" in message
+    assert "duplicate id" in message
 
 
 def test_duplicate_name_is_refused(tmp_path):
     write(tmp_path, "a.toml", entry_toml(), entry_toml(id="20503", name="crpverifymetric failure"))
     message = load_error(tmp_path)
-    assert "a.toml" in message and "20503" in message and "duplicate name" in message
+    assert "a.toml" in message
+    assert "20503" in message
+    assert "duplicate name" in message
 
 
 def test_alias_colliding_with_another_name_is_refused(tmp_path):
     write(tmp_path, "a.toml", entry_toml(), entry_toml(id="20500", name="CRPVerifyMetric_Success",
                                                        aliases=["CRPVerifyMetric_Failure"]))  # fmt: skip
     message = load_error(tmp_path)
-    assert (
-        "20500" in message and "alias collides" in message and "CRPVerifyMetric_Failure" in message
-    )
+    assert "20500" in message
+    assert "alias collides" in message
+    assert "CRPVerifyMetric_Failure" in message
 
 
 def test_alias_spelling_another_entrys_code_is_refused(tmp_path):
@@ -765,7 +739,9 @@ def test_alias_spelling_another_entrys_code_is_refused(tmp_path):
     other = entry_toml(kind="code", id="0x00000411", name="CRPSCEPChallenge_Expired", provider=None,
                        aliases=["0x410"])  # fmt: skip
     message = load_error(write(tmp_path, "codes.toml", code, other))
-    assert "codes.toml" in message and "0x00000411" in message and "'0x410'" in message
+    assert "codes.toml" in message
+    assert "0x00000411" in message
+    assert "'0x410'" in message
 
 
 def test_invalid_toml_names_the_file(tmp_path):
@@ -786,7 +762,9 @@ def test_synonym_term_in_two_groups_is_refused(tmp_path):
         "utf-8",
     )
     message = load_error(tmp_path)
-    assert "synonyms.toml" in message and "'ac'" in message and "already in group 'CA'" in message
+    assert "synonyms.toml" in message
+    assert "'ac'" in message
+    assert "already in group 'CA'" in message
 
 
 def test_synonym_group_needs_two_terms(tmp_path):

@@ -15,12 +15,14 @@ from tests.support.samples import RECORDS, sample
 def test_every_real_sample_reads_its_records(name):
     log = open_log(sample(name))
     events = list(log)
-    assert log.format == "evtx" and log.parser == "rust"
+    assert log.format == "evtx"
+    assert log.parser == "rust"
     assert len(events) == RECORDS[name] == log.records_seen
     assert log.complete
     for e in events:
         assert isinstance(e, Event)
-        assert e.time.tzinfo is not None and e.time.utcoffset().total_seconds() == 0
+        assert e.time.tzinfo is not None
+        assert e.time.utcoffset().total_seconds() == 0
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in e.data.items())
 
 
@@ -109,8 +111,10 @@ def test_zip_archive_is_read_and_a_broken_member_is_a_problem(tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("Application.evtx", b"ElfFile\x00" + bytes(100))
     log = open_log(path)
-    assert log.format == "zip" and list(log) == []
-    assert log.problems and log.problems[0].where.startswith("Application.evtx: ")
+    assert log.format == "zip"
+    assert list(log) == []
+    assert log.problems
+    assert log.problems[0].where.startswith("Application.evtx: ")
 
 
 def test_extension_does_not_matter(tmp_path):
@@ -123,7 +127,8 @@ def test_extension_does_not_matter(tmp_path):
 def test_level_given_as_a_string_is_a_number():
     # Defender's manifest gives Level as the string "4"
     events = list(open_log(sample("normal__mitre__ID1151-Defender_health_status.evtx")))
-    assert {e.level for e in events} <= {1, 2, 3, 4} and events[0].event_id == 1151
+    assert {e.level for e in events} <= {1, 2, 3, 4}
+    assert events[0].event_id == 1151
 
 
 @pytest.mark.parametrize("fmt", ["evtx", "xml", "wevtutil", "csv"])

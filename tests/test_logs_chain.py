@@ -40,10 +40,12 @@ def test_iis_reads_chain_requests_and_counts_the_others(tmp_path):
     ]))  # fmt: skip
     log = open_log(path)
     events = list(log)
-    assert log.format == "iis" and not log.problems
+    assert log.format == "iis"
+    assert not log.problems
     assert [e.data["status"] for e in events] == ["403.0", "200.0", "403.16"]
     assert log.ignored == 2
-    assert events[2].data["win32"] == "2148204809" and events[2].data["method"] == "POST"
+    assert events[2].data["win32"] == "2148204809"
+    assert events[2].data["method"] == "POST"
     assert events[1].data["query"] == "operation=PKIOperation"
     assert all(e.provider == "IIS" and e.time == T0 for e in events)
 
@@ -65,7 +67,8 @@ def test_iis_hostile_user_agent_and_query_stay_data(tmp_path):
     query = "operation=GetCACert&message=<@U123>%0A%0D'\";DROP+TABLE"
     path = write_iis(tmp_path / "u_ex.log", iis_lines([Request(T0, MSCEP, 500, query=query, user_agent=ua)]))
     (event,) = list(open_log(path))
-    assert event.data["user_agent"] == ua and event.data["query"] == query
+    assert event.data["user_agent"] == ua
+    assert event.data["query"] == query
     assert event.data["status"] == "500.0"
 
 
@@ -109,11 +112,15 @@ def test_svclog_stream_without_root_reads_every_trace(tmp_path):
     ])  # fmt: skip
     log = open_log(path)
     events = list(log)
-    assert log.format == "svclog" and not log.problems
+    assert log.format == "svclog"
+    assert not log.problems
     assert [e.level for e in events] == [2, 4, 3]
-    assert events[0].provider == "NDESConnector" and events[1].provider == "CertificateRegistrationPoint"
-    assert "0x800706BA" in events[0].message and events[2].message == "a <b>&amp; text"
-    assert events[2].computer == "NDES2" and all(e.channel == "svclog" for e in events)
+    assert events[0].provider == "NDESConnector"
+    assert events[1].provider == "CertificateRegistrationPoint"
+    assert "0x800706BA" in events[0].message
+    assert events[2].message == "a <b>&amp; text"
+    assert events[2].computer == "NDES2"
+    assert all(e.channel == "svclog" for e in events)
 
 
 def test_svclog_cut_off_keeps_what_was_read(tmp_path):
@@ -158,14 +165,16 @@ def test_zip_reads_each_log_member_and_lists_the_rest(tmp_path):
     ])  # fmt: skip
     log = open_log(path)
     events = list(log)
-    assert log.format == "zip" and len(events) == 17 * 2 + 1
+    assert log.format == "zip"
+    assert len(events) == 17 * 2 + 1
     files = [m.to_dict() for m in log.files]
     assert files[0] == {
         "name": "(42) Events Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider Admin/Events.evtx",
         "format": "evtx", "records": 17,
         "log": "Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider Admin",
     }  # fmt: skip
-    assert files[1]["log"] == "Application" and files[2] == {"name": "W3SVC1/u_ex240301.log", "format": "iis", "records": 1}
+    assert files[1]["log"] == "Application"
+    assert files[2] == {"name": "W3SVC1/u_ex240301.log", "format": "iis", "records": 1}
     skipped = {s["name"]: s["reason"] for s in log.skipped}
     assert skipped["secret.evtx"].startswith("encrypted")
     assert set(skipped) == {"secret.evtx", "results.xml", "(9) Command dsregcmd/output.log",
@@ -196,7 +205,8 @@ def test_zip_member_names_are_never_paths(tmp_path, name):
     log = open_log(path)
     assert sum(1 for _ in log) == 17
     assert {p for p in tmp_path.rglob("*")} == before  # nothing written beside it
-    assert "\\" not in log.files[0].name and "\x1b" not in log.files[0].name
+    assert "\\" not in log.files[0].name
+    assert "\x1b" not in log.files[0].name
 
 
 def test_zip_bomb_is_refused_in_one_line(tmp_path):
@@ -253,7 +263,8 @@ def test_zip_member_problems_name_the_member(tmp_path):
     build_zip(path, [("logs/bad.evtx", damaged)])
     log = open_log(path)
     list(log)
-    assert log.problems and all(p.where.startswith("logs/bad.evtx: ") for p in log.problems)
+    assert log.problems
+    assert all(p.where.startswith("logs/bad.evtx: ") for p in log.problems)
 
 
 @pytest.mark.parametrize("name, log", [
@@ -272,7 +283,8 @@ def test_zip_is_a_real_zipfile_for_the_standard_library(tmp_path):
     build_zip(path, [Member("e.evtx", b"x", encrypted=True), Member("l.evtx", b"abc", declare_size=1)])
     with zipfile.ZipFile(path) as z:
         infos = {i.filename: i for i in z.infolist()}
-    assert infos["e.evtx"].flag_bits & 0x1 and infos["l.evtx"].file_size == 1
+    assert infos["e.evtx"].flag_bits & 0x1
+    assert infos["l.evtx"].file_size == 1
 
 
 def test_zip_record_limit_is_for_the_whole_archive(tmp_path):

@@ -38,10 +38,13 @@ def test_bad_chunk_magic_sample():
     log, events = read(sample("damaged__evtxrs__sample_with_a_bad_chunk_magic.evtx"))
     assert len(events) == 270
     wheres = [p.where for p in log.problems]
-    assert "chunk 6 (offset 0x61000)" in wheres and "chunk 10 (offset 0xa1000)" in wheres
+    assert "chunk 6 (offset 0x61000)" in wheres
+    assert "chunk 10 (offset 0xa1000)" in wheres
     (crc,) = [p for p in log.problems if p.where == "checksums"]
     assert crc.reason.startswith("141 events come from chunks with bad checksums and may be altered")
-    assert "chunk 0 " in crc.reason and "chunk 7 " in crc.reason and "chunk 9 " in crc.reason
+    assert "chunk 0 " in crc.reason
+    assert "chunk 7 " in crc.reason
+    assert "chunk 9 " in crc.reason
 
 
 def test_zero_data_size_sample():
@@ -63,7 +66,8 @@ def test_truncated_sample_says_where_it_was_cut():
     assert len(events) == 194
     (p,) = log.problems
     assert p.where == "chunk 2 (offset 0x21000)"
-    assert "cut off at byte 200,000" in p.reason and "after record 194" in p.reason
+    assert "cut off at byte 200,000" in p.reason
+    assert "after record 194" in p.reason
 
 
 def test_malformed_strings_sample_reads_fully_with_rust_and_partly_with_python():
@@ -71,7 +75,8 @@ def test_malformed_strings_sample_reads_fully_with_rust_and_partly_with_python()
     assert len(events) == 5
     log, events = read(sample("damaged__pyevtx__dns_log_malformed.evtx"), "python")
     assert len(events) == 1
-    assert len(log.problems) == 4 and all("UnicodeDecodeError" in p.reason for p in log.problems)
+    assert len(log.problems) == 4
+    assert all("UnicodeDecodeError" in p.reason for p in log.problems)
 
 
 @pytest.mark.parametrize("name", ["dirty__evtxrs__sysmon.evtx", "dirty__evtxrs__system.evtx"])

@@ -49,7 +49,8 @@ def test_event_viewer_tables_in_english_and_french(name):
     assert fail.message.startswith("Failed to issue a PKCS certificate.\n\nDevice ID: 3f2504e0-")
     assert "Diagnostic Code: 0x00000400" in fail.message
     assert events[3].time.day == 3 if "fr" in name else events[3].time.day == 20
-    assert log.notes and "local time" in log.notes[0]
+    assert log.notes
+    assert "local time" in log.notes[0]
 
 
 def test_powershell_export_csv():
@@ -105,7 +106,8 @@ def test_xml_in_utf16_with_bom(tmp_path):
     assert path.read_bytes()[:2] == codecs.BOM_UTF16_LE
     log = open_log(path)
     (e,) = list(log)
-    assert log.problems == [] and e.data["Note"] == "Zürich 東京"
+    assert log.problems == []
+    assert e.data["Note"] == "Zürich 東京"
 
 
 # ---------------------------------------------------------- hostile XML
@@ -165,7 +167,8 @@ def test_truncated_xml_keeps_the_whole_events(tmp_path):
     log = open_log(path)
     events = list(log)
     assert [e.event_id for e in events] == [1001]
-    assert len(log.problems) == 1 and "cut off" in log.problems[0].reason
+    assert len(log.problems) == 1
+    assert "cut off" in log.problems[0].reason
 
 
 def test_malformed_xml_stops_with_a_problem(tmp_path):
@@ -173,7 +176,8 @@ def test_malformed_xml_stops_with_a_problem(tmp_path):
     path.write_bytes(b"<Events><Event><System><EventID>1</EventID></Sys></Event></Events>")
     log = open_log(path)
     assert list(log) == []
-    assert "malformed" in log.problems[0].reason and log.problems[0].where.startswith("line 1")
+    assert "malformed" in log.problems[0].reason
+    assert log.problems[0].where.startswith("line 1")
 
 
 def test_event_without_a_number_is_a_problem_not_a_crash(tmp_path):
@@ -266,7 +270,9 @@ def test_evtx_from_the_writer_reads_back(tmp_path):
     write_evtx(tmp_path / "w.evtx", recs)
     (e,) = list(open_log(tmp_path / "w.evtx"))
     assert e.data == {"Data1": "0x00000400", "Data2": "<!channel> & 'x'"}
-    assert e.event_id == 20102 and e.level == 2 and e.time == T_FAIL
+    assert e.event_id == 20102
+    assert e.level == 2
+    assert e.time == T_FAIL
 
 
 @pytest.mark.parametrize("name", ["eventviewer_en.csv", "eventviewer_fr.txt", "powershell_export.csv"])
@@ -308,7 +314,9 @@ def test_text_exports_of_a_scenario_match_its_evtx(tmp_path, fmt):
     from_text.reverse()  # Event Viewer writes newest first
     for a, b in zip(from_evtx, from_text, strict=True):
         assert (a.event_id, a.level, a.provider, a.time.replace(microsecond=0)) == (b.event_id, b.level, b.provider, b.time)
-        assert b.message and b.record_id is None and b.data == {}
+        assert b.message
+        assert b.record_id is None
+        assert b.data == {}
 
 
 def test_powershell_select_object_subset(tmp_path):

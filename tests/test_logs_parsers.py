@@ -34,7 +34,8 @@ def test_the_one_value_python_evtx_cannot_render():
     with Evtx(str(path)) as log:
         record = log.get_record(55)
         python = _from_python_evtx(record.xml(), 55, record.timestamp())
-    assert rust.data["MinPasswordAge"] == "\x03" and python.data["MinPasswordAge"] == ""
+    assert rust.data["MinPasswordAge"] == "\x03"
+    assert python.data["MinPasswordAge"] == ""
     assert {k: v for k, v in rust.data.items() if v != "\x03"} == {
         k: v for k, v in python.data.items() if k not in ("MinPasswordAge", "LockoutThreshold")
     }

@@ -18,7 +18,7 @@ from bot.query import read
 from bot.search import answer_to_json, lookup
 from bot.slack.render import answer
 from bot.textfmt import format_answer
-from tests.test_knowledge import entry_toml, write
+from tests.support.catalogue import entry_toml, write
 
 URL = "https://learn.microsoft.com/troubleshoot/mem/intune/certificates/troubleshoot-scep-certificate-device-to-ndes"
 
@@ -90,7 +90,8 @@ def test_a_reason_text_wins_over_the_generic_code_and_the_event_that_carries_it(
         "template.). 0x80004005"
     )
     answer = lookup(line, catalogue=chain)
-    assert keys(answer)[0] == "0x80094811" and answer.best.exact
+    assert keys(answer)[0] == "0x80094811"
+    assert answer.best.exact
     assert keys(answer).index("0x80004005") > keys(answer).index(
         "Microsoft-Windows-NetworkDeviceEnrollmentService:31"
     )
@@ -111,17 +112,20 @@ def test_application_error_1000_with_w3wp_is_the_app_pool_crash(chain):
 
 def test_a_curated_pattern_is_an_exact_answer(chain):
     answer = lookup("IssuePfx - The submission is pending: Taken Under Submission", catalogue=chain)
-    assert answer.best.entry.key == "symptom:taken-under-submission" and answer.best.exact
+    assert answer.best.entry.key == "symptom:taken-under-submission"
+    assert answer.best.exact
     assert answer_to_json(answer)["matches"][0]["type"] == "symptom"
     assert format_answer(answer).startswith("Symptom: Request pending at the CA")
 
 
 def test_win32_error_numbers_are_their_hresult(chain):
     answer = lookup("NDESPlugin.log Error 12175", catalogue=chain)
-    assert answer.best.entry.id == "0x80072F8F" and answer.best.exact
+    assert answer.best.entry.id == "0x80072F8F"
+    assert answer.best.exact
     assert answer.unknown_id is None  # 12175 is not also an unknown event
     bare = lookup("12175", catalogue=chain)  # no such event: the Win32 spelling of an HRESULT
-    assert bare.best.entry.id == "0x80072F8F" and bare.best.exact
+    assert bare.best.entry.id == "0x80072F8F"
+    assert bare.best.exact
 
 
 def test_an_iis_line_is_read_by_status_substatus_and_win32_not_by_port_or_time(chain):
@@ -131,14 +135,17 @@ def test_an_iis_line_is_read_by_status_substatus_and_win32_not_by_port_or_time(c
         "profiled/1.0+CFNetwork/811.5.4+Darwin/16.6.0 - 500 0 1346 31"
     )
     answer = lookup(line, catalogue=chain)
-    assert answer.best.entry.key == "IIS:500.0:1346" and answer.best.exact
+    assert answer.best.entry.key == "IIS:500.0:1346"
+    assert answer.best.exact
     assert answer.unknown_id is None
     plain = lookup("HTTP Error 500", catalogue=chain).best
-    assert plain.entry.key == "IIS:500.0" and [e.key for e in plain.shared] == ["IIS:500.0:1346"]
+    assert plain.entry.key == "IIS:500.0"
+    assert [e.key for e in plain.shared] == ["IIS:500.0:1346"]
     # A status without its win32 is the variant the rest of the question describes.
     worded = lookup("status 500 on mscep.dll, impersonate a client after authentication",
                     catalogue=chain)  # fmt: skip
-    assert worded.best.entry.key == "IIS:500.0:1346" and worded.best.exact
+    assert worded.best.entry.key == "IIS:500.0:1346"
+    assert worded.best.exact
 
 
 @pytest.mark.parametrize(
@@ -164,7 +171,8 @@ def test_ids_ports_times_and_thumbprints_are_never_codes(text):
 def test_a_loosely_typed_diagnostic_code_gets_did_you_mean(typed):
     answer = lookup(typed)
     assert answer.did_you_mean == "0x00000410"
-    assert answer.best.entry.id == "0x00000410" and not answer.best.exact
+    assert answer.best.entry.id == "0x00000410"
+    assert not answer.best.exact
     assert format_answer(answer).startswith("Did you mean 0x00000410?")
     assert answer_to_json(answer)["did_you_mean"] == "0x00000410"
 
@@ -186,18 +194,22 @@ def test_closest_matches_say_so_and_exact_ones_do_not():
 
 def test_what_the_catalogue_lacks_is_said_not_answered_by_a_neighbour():
     answer = lookup("how do I rotate the BitLocker recovery key of a laptop")
-    assert answer.matches == () and not answer.answered
+    assert answer.matches == ()
+    assert not answer.answered
     assert "The catalogue has nothing on that" in format_answer(answer)
 
 
 def test_cli_lookup_detects_french_and_exits_1_when_nothing_matches():
     runner = CliRunner()
     fr = runner.invoke(cli, ["lookup", "pourquoi", "l'émission", "PKCS", "a", "échoué"])
-    assert fr.exit_code == 0 and "Que faire" in fr.output
+    assert fr.exit_code == 0
+    assert "Que faire" in fr.output
     nothing = runner.invoke(cli, ["lookup", "zzqxv", "wobble", "--json"])
-    assert nothing.exit_code == 1 and json.loads(nothing.output)["matches"] == []
+    assert nothing.exit_code == 1
+    assert json.loads(nothing.output)["matches"] == []
     help_text = " ".join(runner.invoke(cli, ["lookup", "--help"]).output.split())
-    assert "--lang" in help_text and "French question in French" in help_text
+    assert "--lang" in help_text
+    assert "French question in French" in help_text
 
 
 def test_slack_says_closest_did_you_mean_both_generations_and_shared_sources(chain):
@@ -215,7 +227,8 @@ def test_slack_says_closest_did_you_mean_both_generations_and_shared_sources(cha
     )
     assert "Also event 1000 from: Application Error" in shown(lookup("event 1000", catalogue=chain))
     symptom = shown(lookup("The submission is pending: Taken Under Submission", catalogue=chain))
-    assert "Symptom: Request pending at the CA" in symptom and "taken-under-submission" not in symptom
+    assert "Symptom: Request pending at the CA" in symptom
+    assert "taken-under-submission" not in symptom
 
 
 def test_provenance_never_reaches_an_answer(tmp_path):

@@ -106,8 +106,10 @@ def test_summarize_json_contract_from_the_cli(tmp_path):
     for field in ("file", "format", "servers", "records", "connector_events", "first", "last",
                   "failures", "warnings", "successes", "problems"):  # fmt: skip
         assert field in data
-    assert data["file"] == "two.evtx" and data["format"] == "evtx"
-    assert data["first"].endswith("Z") and data["last"].endswith("Z")
+    assert data["file"] == "two.evtx"
+    assert data["format"] == "evtx"
+    assert data["first"].endswith("Z")
+    assert data["last"].endswith("Z")
     for group in data["failures"] + data["warnings"]:
         assert {"event_id", "name", "code", "count", "first", "last"} <= set(group)
         assert isinstance(group["event_id"], str)

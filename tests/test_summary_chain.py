@@ -42,11 +42,15 @@ def test_iis_entries_in_the_json_contract(tmp_path):
     by_status = {g["status"]: g for g in got["failures"]}
     assert set(by_status) == {"403.16", "403.0"}
     g = by_status["403.16"]
-    assert g["event_id"] is None and g["hop"] == "iis" and g["source"] == "IIS"
+    assert g["event_id"] is None
+    assert g["hop"] == "iis"
+    assert g["source"] == "IIS"
     assert (g["url"], g["win32"], g["count"], g["code"]) == (VERIFY, 2148204809, 2, "0x800B0109")
-    assert by_status["403.0"]["url"] == MSCEP and by_status["403.0"]["win32"] == 0
+    assert by_status["403.0"]["url"] == MSCEP
+    assert by_status["403.0"]["win32"] == 0
     assert got["hops"] == {"iis": {"records": 5, "failures": 3}}
-    assert got["ignored"] == 1 and got["broken_hop"] == "iis"
+    assert got["ignored"] == 1
+    assert got["broken_hop"] == "iis"
     json.dumps(got)  # serializable as printed
 
 
@@ -98,9 +102,13 @@ def test_cli_summarizes_a_zip_of_every_hop(tmp_path):
     result = CliRunner().invoke(cli, ["summarize", str(path), "--json"])
     assert result.exit_code == 0, result.output
     got = json.loads(result.output)
-    assert got["format"] == "zip" and [f["format"] for f in got["files"]] == ["iis", "svclog", "evtx"]
-    assert list(got["hops"]) == ["iis", "connector", "ca"] and got["broken_hop"] == "iis"
+    assert got["format"] == "zip"
+    assert [f["format"] for f in got["files"]] == ["iis", "svclog", "evtx"]
+    assert list(got["hops"]) == ["iis", "connector", "ca"]
+    assert got["broken_hop"] == "iis"
     connector = [g for g in got["failures"] if g["hop"] == "connector"]
-    assert connector[0]["source"] == "NDESConnector" and connector[0]["code"] == "0x800706BA"
+    assert connector[0]["source"] == "NDESConnector"
+    assert connector[0]["code"] == "0x800706BA"
     text = CliRunner().invoke(cli, ["summarize", str(path)]).output
-    assert "IIS/NDES [3 failed (BROKEN HERE)]" in text and "CA [2 failed]" in text
+    assert "IIS/NDES [3 failed (BROKEN HERE)]" in text
+    assert "CA [2 failed]" in text

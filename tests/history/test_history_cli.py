@@ -59,7 +59,8 @@ def test_history_lists_incidents_latest_first(runner, db_path):
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("#")]
     assert len(lines) == 3
-    assert SERVER in lines[0] and "20502 0x800706BA" in lines[0]
+    assert SERVER in lines[0]
+    assert "20502 0x800706BA" in lines[0]
 
 
 def test_history_json_filters_by_server_status_and_age(runner, db_path):
@@ -83,7 +84,8 @@ def test_history_resolve_keeps_first_resolution(runner, db_path):
 
     assert done.output.strip() == "Resolved incident #1."
     assert "already resolved by ana" in again.output
-    assert "resolved by ana" in listed.output and "Started CertSvc" in listed.output
+    assert "resolved by ana" in listed.output
+    assert "Started CertSvc" in listed.output
 
 
 def test_history_resolve_unknown_incident_is_one_line(runner, db_path):
@@ -145,7 +147,8 @@ def test_history_on_a_file_that_is_not_sqlite_is_one_line(runner, tmp_path):
     ids=lambda c: c.name,
 )
 def test_history_commands_have_help_with_example(command):
-    assert command.help and "Example" in command.help
+    assert command.help
+    assert "Example" in command.help
 
 
 def test_history_json_from_a_real_process(db_path, tmp_path):

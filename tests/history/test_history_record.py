@@ -329,7 +329,8 @@ def test_results_are_plain_json(history):
         ]
     )
 
-    assert '"change": "recurred"' in text and '"last_resolution": {' in text
+    assert '"change": "recurred"' in text
+    assert '"last_resolution": {' in text
 
 
 @settings(max_examples=50, deadline=None)

@@ -97,7 +97,8 @@ def test_resolution_notes_of_a_private_incident_stay_private(two_channels):
     two_channels.resolve(secret.id, "U9", "rotated the HR CA key", (PRIVATE, "1.1"))
     now = T0 + timedelta(days=1)
     seen = two_channels.recent(SECRET_SERVER, 10301, "0x00000403", now=now, visible={PRIVATE})
-    assert seen.last_resolution is not None and seen.last_resolution.note == "rotated the HR CA key"
+    assert seen.last_resolution is not None
+    assert seen.last_resolution.note == "rotated the HR CA key"
     unseen = two_channels.recent(SECRET_SERVER, 10301, "0x00000403", now=now, visible={PUBLIC})
     assert unseen.last_resolution is None
 
@@ -106,8 +107,10 @@ def test_cli_uploads_are_seen_only_without_a_scope(history):
     """A log recorded on the operator's machine came from no channel: nobody in Slack
     is known to have seen it, so it shows only in the CLI (or with shared history)."""
     history.record_upload(shared("local.evtx", None), failures(range(1, 3)))
-    assert len(history.incidents()) == 1 and len(history.servers()) == 1
-    assert history.incidents(visible={PUBLIC}) == [] and history.servers(visible={PUBLIC}) == []
+    assert len(history.incidents()) == 1
+    assert len(history.servers()) == 1
+    assert history.incidents(visible={PUBLIC}) == []
+    assert history.servers(visible={PUBLIC}) == []
     assert history.last_uploads(visible={PUBLIC}) == {}
 
 
@@ -146,7 +149,8 @@ def test_an_older_file_learns_its_channels_from_its_uploads_and_threads(tmp_path
     assert {(i.server, i.event_id, i.code) for i in c1} == {
         ("NDES01.contoso.com", 20502, "0x800706BA"),  # the week's CA outage, shared in C1
     }
-    assert [i.id for i in c2] and all(i.channel == "C2" for i in c2)
+    assert [i.id for i in c2]
+    assert all(i.channel == "C2" for i in c2)
     assert not {i.id for i in c1} & {i.id for i in c2}
     shown = {i.id for i in c1} | {i.id for i in c2}
     assert len(everything) > len(shown)  # the CLI's incidents: seen only without a scope
@@ -168,7 +172,8 @@ def test_a_note_written_in_a_private_channel_stays_there_on_a_shared_incident(tw
     assert two_channels.incidents(server="NDES01")[0].note == "HR CA key rotated"  # the CLI
     now = T0 + timedelta(days=1)
     recent = two_channels.recent("NDES01", 20502, "0x800706BA", now=now, visible={PUBLIC})
-    assert recent.last_resolution is not None and recent.last_resolution.note is None
+    assert recent.last_resolution is not None
+    assert recent.last_resolution.note is None
 
 
 def test_a_resolution_from_no_channel_shows_wherever_its_incident_does(two_channels):

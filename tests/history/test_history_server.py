@@ -32,7 +32,8 @@ def test_record_of_a_nameless_export_without_server_is_one_line_and_records_noth
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"Error: {CSV} names no computer for its events")
-    assert "--server NAME" in line and line.endswith("nothing recorded")
+    assert "--server NAME" in line
+    assert line.endswith("nothing recorded")
     assert not db.exists()
 
 

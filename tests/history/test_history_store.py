@@ -230,7 +230,8 @@ def test_set_thread_while_another_process_writes_too_long_is_one_line(history, d
         [sys.executable, "-c", HOLDER, str(db_path)], stdout=subprocess.PIPE, text=True
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
         impatient = open_history(db_path, busy_timeout=0.2)
         with impatient, pytest.raises(HistoryError, match="busy") as err:
             impatient.set_thread(change.incident.id, "C1", "1.1")

@@ -73,7 +73,8 @@ def test_every_block_type_is_drawn(page, playground) -> None:
         msg.locator("pre.code-block").inner_text().strip() == "Get-Service PKIConnector  *not bold*"
     )
     fields = msg.locator(".bk-fields .bk-field")
-    assert fields.count() == 2 and fields.nth(1).inner_text() == "*not bold*"
+    assert fields.count() == 2
+    assert fields.nth(1).inner_text() == "*not bold*"
     assert msg.locator("hr.bk-divider").count() == 1
     assert msg.locator(".bk-context code").inner_text() == "code"
     image = msg.get_by_role("img", name="a pixel")

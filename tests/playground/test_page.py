@@ -42,7 +42,8 @@ def test_dropped_log_is_summarized_in_its_thread_with_chart_and_buttons(
     drop(page, log)
     summary = summary_in_thread(page)
     text = summary.inner_text()
-    assert "NDES01" in text and "20102" in text
+    assert "NDES01" in text
+    assert "20102" in text
     assert summary.get_by_role("button", name="Similar incidents").is_visible()
     # The timeline PNG the app uploaded (files_upload_v2) is shown inline, and loads.
     chart = page.get_by_role("region", name="Thread").locator("img[alt*='Failures over time']")
@@ -79,7 +80,8 @@ def test_mark_resolved_opens_the_modal_and_resolves_in_the_history(
     assert "Restarted the CA service" in resolved.inner_text()
     with sqlite3.connect(playground.db_path) as db:
         rows = db.execute("SELECT status, resolved_by, note FROM incidents").fetchall()
-    assert rows and all(r == ("resolved", "U0PLAYER1", "Restarted the CA service") for r in rows)
+    assert rows
+    assert all(r == ("resolved", "U0PLAYER1", "Restarted the CA service") for r in rows)
 
     # The App Home tab lists the server, from the same history.
     page.get_by_role("button", name="intune-triage").click()

@@ -28,7 +28,8 @@ def test_response_url_posts_reply_replace_and_delete(playground) -> None:
     assert (msg["text"], msg["ephemeral"]) == ("private", True)
     hook.send(text="edited", replace_original=True)
     [msg] = ws.snapshot()["messages"]
-    assert msg["text"] == "edited" and msg["rev"] == 1
+    assert msg["text"] == "edited"
+    assert msg["rev"] == 1
     hook.send_dict({"delete_original": True})
     assert ws.snapshot()["messages"] == []
 

@@ -14,7 +14,8 @@ from tests.support.slack import TS, outage, payload, share, summary_for, texts
 
 PNG = b"\x89PNG\r\n\x1a\n"
 def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == PNG and data[12:16] == b"IHDR"
+    assert data[:8] == PNG
+    assert data[12:16] == b"IHDR"
     return struct.unpack(">II", data[16:24])
 
 
@@ -45,7 +46,8 @@ def test_a_log_spanning_hours_gets_its_timeline_in_the_thread(slack, fake_slack,
     timeline_chart(dataclasses.replace(summarize_file(path), file="NDES01-outage.evtx"), expected)
     assert upload.raw == expected.getvalue()
     # Shared in the file's thread, after the summary.
-    assert done["channel_id"] == "C1" and done["thread_ts"] == TS
+    assert done["channel_id"] == "C1"
+    assert done["thread_ts"] == TS
     assert done["files"] == [{"id": asked.reply["file_id"],
                               "title": "Failures over time: NDES01-outage.evtx"}]  # fmt: skip
     assert summary.at <= done.at
@@ -97,7 +99,8 @@ def test_a_refused_upload_leaves_the_summary_and_the_mark(slack, fake_slack, tmp
     share(slack, file)
     summary = summary_for(fake_slack, TS, timeout=30)
     fake_slack.wait_for("reactions.remove", timeout=30)
-    assert "failures" in summary["text"] and "History" in texts([summary])
+    assert "failures" in summary["text"]
+    assert "History" in texts([summary])
     assert not fake_slack.calls_to("upload")
     assert not fake_slack.calls_to("files.completeUploadExternal")
     assert ("reactions.add", "red_circle") in [(m, n) for m, n, *_ in reactions(fake_slack)]

@@ -19,7 +19,8 @@ def test_health_answers_ok(slack):
     import urllib.request
 
     with urllib.request.urlopen(slack.url + "/health", timeout=5) as resp:
-        assert resp.status == 200 and json.loads(resp.read())["ok"] is True
+        assert resp.status == 200
+        assert json.loads(resp.read())["ok"] is True
 
 
 def test_intune_20502_acks_at_once_then_answers_ephemeral_with_share_button(slack, fake_slack):
@@ -57,7 +58,8 @@ def test_share_button_reposts_in_channel_and_drops_the_private_copy(slack, fake_
 def test_unknown_id_says_unknown_and_offers_nearest(slack, fake_slack):
     _, path = slack.command("20599")
     (answer,) = fake_slack.wait_for("response", where=lambda c: c.path == path)
-    assert "20599" in answer["text"] and "not in the catalogue" in answer["text"]
+    assert "20599" in answer["text"]
+    assert "not in the catalogue" in answer["text"]
     assert "Nearest entries" in texts([answer])
 
 

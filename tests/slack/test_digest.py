@@ -105,12 +105,16 @@ def test_the_digest_reads_well_and_pings_no_one(seeded):
         msg = render.digest(build_digest(h, NOW).to_dict())
     assert msg["text"].startswith("Daily digest: 2 new, 1 still open, 2 resolved")
     shown = texts([msg])
-    assert "2026-11-25 08:00" in shown and "2026-11-26 08:00" in shown
-    assert ":new: New* (2)" in shown and ":repeat: Still open* (1)" in shown
+    assert "2026-11-25 08:00" in shown
+    assert "2026-11-26 08:00" in shown
+    assert ":new: New* (2)" in shown
+    assert ":repeat: Still open* (1)" in shown
     assert "20102 (0x00000400) on `NDES02.contoso.com`, 3×" in shown
     assert "20202 (0x00000402) on `NDES03.contoso.com`, 3×" in shown
-    assert "“CA service restarted”" in shown and "(already resolved)" in shown
-    assert "<@" not in shown and "<!" not in shown
+    assert "“CA service restarted”" in shown
+    assert "(already resolved)" in shown
+    assert "<@" not in shown
+    assert "<!" not in shown
 
 
 def test_a_quiet_day_says_so(tmp_path):
@@ -154,7 +158,8 @@ def test_the_digest_is_posted_once_to_the_channel(fake_slack, seeded):
     assert post_digest(client, settings, seen, NOW)
     assert not post_digest(client, settings, seen, NOW)  # another worker's turn: already done
     (post,) = fake_slack.calls_to("chat.postMessage")
-    assert post["channel"] == CHANNEL and "thread_ts" not in post.body
+    assert post["channel"] == CHANNEL
+    assert "thread_ts" not in post.body
     assert post.auth == f"Bearer {TOKEN}"
     assert post["text"] == "Daily digest: 2 new, 1 still open, 2 resolved"
     assert "`NDES01.contoso.com`" in texts([post])
@@ -174,10 +179,12 @@ def test_the_scheduler_posts_at_the_set_time(fake_slack, seeded):
     fake_clock = lambda: start + timedelta(seconds=time.monotonic() - t0)  # noqa: E731
     client = WebClient(token=TOKEN, base_url=fake_slack.api_url)
     scheduler = start_digest(client, settings, Seen(), clock=fake_clock, tick=0.05)
-    assert scheduler is not None and scheduler.thread.name == "intune-digest"
+    assert scheduler is not None
+    assert scheduler.thread.name == "intune-digest"
     try:
         (post,) = fake_slack.wait_for("chat.postMessage", timeout=5)
-        assert post["channel"] == CHANNEL and post["text"].startswith("Daily digest: 2 new")
+        assert post["channel"] == CHANNEL
+        assert post["text"].startswith("Daily digest: 2 new")
         time.sleep(0.3)  # the next one is due tomorrow: nothing more today
         assert len(fake_slack.calls_to("chat.postMessage")) == 1
     finally:
@@ -188,7 +195,8 @@ def test_the_scheduler_posts_at_the_set_time(fake_slack, seeded):
 def test_the_digest_is_off_by_default(fake_slack, tmp_path):
     settings = Settings.from_env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake_slack.api_url,
                                   "INTUNE_BOT_DB": str(tmp_path / "h.db")})  # fmt: skip
-    assert settings.digest_channel is None and settings.digest_time == clock(8, 0)
+    assert settings.digest_channel is None
+    assert settings.digest_time == clock(8, 0)
     client = WebClient(token=TOKEN, base_url=fake_slack.api_url)
     assert start_digest(client, settings, Seen(), tick=0.01) is None
     assert "intune-digest" not in {t.name for t in threading.enumerate()}
@@ -200,7 +208,8 @@ def test_digest_settings_are_checked():
     settings = Settings.from_env(
         {"INTUNE_BOT_DIGEST_CHANNEL": "C0123ABCD", "INTUNE_BOT_DIGEST_TIME": "7:05"}
     )
-    assert settings.digest_channel == "C0123ABCD" and settings.digest_time == clock(7, 5)
+    assert settings.digest_channel == "C0123ABCD"
+    assert settings.digest_time == clock(7, 5)
     with pytest.raises(SettingsError, match="INTUNE_BOT_DIGEST_CHANNEL.*channel ID"):
         Settings.from_env({"INTUNE_BOT_DIGEST_CHANNEL": "#helpdesk"})
     for bad in ("24:00", "8", "08:60", "8am"):

@@ -32,7 +32,8 @@ def test_french_dm_is_answered_in_french(slack, fake_slack):
     event = payload("message_im")
     slack.event(event)
     (post,) = fake_slack.wait_for("chat.postMessage")
-    assert post["channel"] == "D1" and post["thread_ts"] == event["ts"]
+    assert post["channel"] == "D1"
+    assert post["thread_ts"] == event["ts"]
     shown = texts([post])
     assert any(
         word in shown
@@ -52,7 +53,8 @@ def test_hostile_question_pings_no_one(slack, fake_slack):
 def test_unknown_question_gets_a_clear_answer(slack, fake_slack):
     slack.event({**payload("app_mention"), "text": "<@UBOT> 31337"})
     (post,) = fake_slack.wait_for("chat.postMessage")
-    assert "31337" in post["text"] and "not in the catalogue" in post["text"]
+    assert "31337" in post["text"]
+    assert "not in the catalogue" in post["text"]
 
 
 def test_retry_of_the_same_event_is_processed_once(slack, fake_slack, services):

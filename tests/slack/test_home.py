@@ -34,7 +34,8 @@ def test_home_shows_servers_open_incidents_uploads_and_help(slack, fake_slack, s
         servers = history.servers()
         open_ = history.incidents(status="open", limit=500)
     call, view = opened(slack, fake_slack)
-    assert call["user_id"] == "U1" and view["type"] == "home"
+    assert call["user_id"] == "U1"
+    assert view["type"] == "home"
     assert len(view["blocks"]) <= 100
     shown = texts([{"blocks": view["blocks"]}])
     assert len(servers) >= 2
@@ -45,10 +46,12 @@ def test_home_shows_servers_open_incidents_uploads_and_help(slack, fake_slack, s
         top = max((i for i in open_ if i.server == server.name and i.kind == "failure"),
                   key=lambda i: i.count)  # fmt: skip
         assert f"*{top.event_id} ({top.code})* {top.name} × {top.count}" in shown
-    assert "since 2026-11-" in shown and "times in UTC" in shown
+    assert "since 2026-11-" in shown
+    assert "times in UTC" in shown
     assert "Last log `two.evtx` by <@U7>" in shown or "Last log `outage.evtx` by <@U1>" in shown
     assert "Most recurrent failures, last 30 days" in shown
-    assert "mention me" in shown and "Slash commands do not work in threads" in shown
+    assert "mention me" in shown
+    assert "Slash commands do not work in threads" in shown
 
 
 def test_home_with_many_servers_stays_within_100_blocks(slack, fake_slack, settings, tmp_path):
@@ -76,7 +79,9 @@ def test_home_escapes_hostile_server_and_file_names(slack, fake_slack, settings,
     record(settings, path)
     _, view = opened(slack, fake_slack)
     shown = texts([{"blocks": view["blocks"]}])
-    assert "<!channel>" not in shown and "<@U999>" not in shown and "<!here>" not in shown
+    assert "<!channel>" not in shown
+    assert "<@U999>" not in shown
+    assert "<!here>" not in shown
     assert "NDES&lt;!channel&gt;" in shown
     assert "`&lt;@U999&gt; &amp; &lt;!here&gt;.evtx`" in shown
 
@@ -96,7 +101,8 @@ def test_home_is_refreshed_each_time_it_is_opened(slack, fake_slack, settings, t
 
 def test_home_without_a_history_says_so():
     view = home.view({"available": False})
-    assert view["type"] == "home" and "not available" in texts([{"blocks": view["blocks"]}])
+    assert view["type"] == "home"
+    assert "not available" in texts([{"blocks": view["blocks"]}])
 
 
 def test_home_blocks_pass_slack_sdk_validation(settings, tmp_path):

@@ -105,7 +105,8 @@ def test_unsigned_or_malformed_request_gets_one_line(
     time.sleep(0.1)  # the log line is written on the server's thread
     lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(lines) == 1, [r.getMessage() for r in lines]
-    assert reason in lines[0].getMessage() and lines[0].exc_info is None
+    assert reason in lines[0].getMessage()
+    assert lines[0].exc_info is None
 
 
 def test_slack_ssl_check_is_answered(slack):
@@ -123,7 +124,8 @@ def test_signed_command_is_answered_while_150_idle_connections_are_held(slack, f
     try:
         time.sleep(0.3)  # let the server accept them all
         reply, path = slack.command("20502")
-        assert reply.status == 200 and reply.seconds < 2
+        assert reply.status == 200
+        assert reply.seconds < 2
         fake_slack.wait_for("response", where=lambda c: c.path == path)
     finally:
         for sock in held:
@@ -142,7 +144,8 @@ def test_idle_sockets_make_room_at_the_connection_limit(small_server, fake_slack
     try:
         time.sleep(0.5)
         reply, path = small_server.command("20502")
-        assert reply.status == 200 and reply.seconds < 3
+        assert reply.status == 200
+        assert reply.seconds < 3
         fake_slack.wait_for("response", where=lambda c: c.path == path)
     finally:
         for sock in held:

@@ -84,7 +84,8 @@ def test_mark_resolved_opens_the_modal_and_the_submission_resolves(slack, fake_s
     (update,) = fake_slack.wait_for("chat.update", count=updates + 1, where=lambda c: True)[
         updates:
     ]
-    assert update["ts"] == summary["ts"] and update["channel"] == "C1"
+    assert update["ts"] == summary["ts"]
+    assert update["channel"] == "C1"
     shown = texts([update])
     assert "Resolved by <@U1> (1 incident): “renewed the NDES RA certificate”" in shown
     assert "*5* × 20502" in shown  # still the summary, re-rendered
@@ -108,7 +109,9 @@ def test_a_second_identical_submission_changes_nothing(slack, fake_slack, tmp_pa
     services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert len(fake_slack.calls_to("chat.update")) == updates + 1
     (after,) = incidents(settings)
-    assert after == before and after.resolved_by == "U1" and after.note == "first"
+    assert after == before
+    assert after.resolved_by == "U1"
+    assert after.note == "first"
 
 
 def test_a_click_that_arrives_twice_opens_one_modal(slack, fake_slack, tmp_path, services):
@@ -139,7 +142,8 @@ def test_a_user_not_allowed_gets_an_ephemeral_no_and_nothing_changes(only_u2, sl
     summary, thread = uploaded(slack, fake_slack, tmp_path)
     click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread, user="U1")
     (no,) = fake_slack.wait_for("chat.postEphemeral")
-    assert (no["user"], no["channel"]) == ("U1", "C1") and "not allowed" in no["text"]
+    assert (no["user"], no["channel"]) == ("U1", "C1")
+    assert "not allowed" in no["text"]
     fake_slack.wait_for("usergroups.users.list")  # SGROUP1 asked: U1 is not in it
     # Even a hand-made submission from U1 is refused.
     modal = render.resolve_modal([1], json.dumps({"ids": "1", "c": "C1", "ts": summary["ts"],
@@ -200,11 +204,13 @@ def test_similar_incidents_lists_the_same_failure_on_any_server_resolved_first(
     (post,) = fake_slack.wait_for(
         "chat.postMessage", where=lambda c: "Incidents of 20502" in texts([c])
     )
-    assert post["thread_ts"] == thread and post["channel"] == "C1"
+    assert post["thread_ts"] == thread
+    assert post["channel"] == "C1"
     shown = texts([post])
     lines = [line for line in shown.splitlines() if line.startswith("•")]
     assert len(lines) == 3
-    assert "NDES02.contoso.com" in lines[0] and "resolved by <@U1>" in lines[0]
+    assert "NDES02.contoso.com" in lines[0]
+    assert "resolved by <@U1>" in lines[0]
     assert "“restarted the &lt;b&gt;CA&lt;/b&gt; service”" in lines[0]
     assert any("NDES03.contoso.com" in line and "open" in line for line in lines[1:])
     assert any("`NDES01.contoso.com`" in line for line in lines[1:])
@@ -316,7 +322,8 @@ def test_a_question_naming_a_server_adds_that_failures_history(slack, fake_slack
     answer = ask(slack, fake_slack, "why did 20502 fail on NDES01?")
     shown = texts([answer])
     assert "What the history knows on `NDES01.contoso.com`" in shown
-    assert "20502 (0x00000410) on `NDES01.contoso.com`" in shown and "open" in shown
+    assert "20502 (0x00000410) on `NDES01.contoso.com`" in shown
+    assert "open" in shown
     assert "2 incidents in the last 30 days" in shown
     assert "by <@U5>: “CA back up”" in shown
 
@@ -341,10 +348,12 @@ def test_show_all_of_a_huge_summary_keeps_50_blocks_a_message():
     view = {"new": [{"id": k, "event_id": "20502", "code": f"0x{k:08X}", "server": "S"}
                     for k in range(1, 3001)]}  # fmt: skip
     cut = render.summary(data, view)
-    assert len(cut["blocks"]) <= 50 and render.SHOW_ALL_ACTION in actions_of(cut)
+    assert len(cut["blocks"]) <= 50
+    assert render.SHOW_ALL_ACTION in actions_of(cut)
     assert len(actions_of(cut)[render.RESOLVE_ACTION]["value"]) <= 2000
     every = render.summary_full(data, view)
-    assert len(every) > 1 and all(len(m["blocks"]) <= 50 for m in every)
+    assert len(every) > 1
+    assert all(len(m["blocks"]) <= 50 for m in every)
     assert all(len(b["text"]["text"]) <= 3000 for m in every for b in m["blocks"] if "text" in b)
     shown = texts(every)
     assert all(f"0x{k:08X}" in shown for k in range(3000))
@@ -376,7 +385,8 @@ def test_a_failing_button_tells_the_person_who_clicked(slack, fake_slack, tmp_pa
     fake_slack.fail_next("views.open", body={"ok": False, "error": "expired_trigger_id"})
     click(slack, summary, render.RESOLVE_ACTION, thread_ts=thread, user="U4")
     (told,) = fake_slack.wait_for("chat.postEphemeral")
-    assert told["user"] == "U4" and told["channel"] == "C1"
+    assert told["user"] == "U4"
+    assert told["channel"] == "C1"
     assert "went wrong" in told["text"]
 
 
@@ -407,7 +417,8 @@ def test_similar_incidents_on_hostile_servers_ping_no_one(slack, fake_slack, tmp
     click(slack, summary, render.SIMILAR_ACTION, thread_ts=thread)
     (post,) = fake_slack.wait_for("chat.postMessage", where=lambda c: "Incidents of" in texts([c]))
     shown = texts([post])
-    assert "<!here>" not in shown and "`NDES01&lt;!here&gt;.contoso.com`" in shown
+    assert "<!here>" not in shown
+    assert "`NDES01&lt;!here&gt;.contoso.com`" in shown
 
 
 def test_a_resolution_stands_when_its_summary_cannot_be_rewritten(slack, fake_slack, tmp_path,

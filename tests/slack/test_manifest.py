@@ -45,8 +45,10 @@ def test_manifest_parses_with_required_keys(manifest):
 def test_slash_command_is_intune_with_usage(manifest):
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == "/intune"
-    assert command["description"] and len(command["description"]) <= 2000
-    assert "help" in command["usage_hint"] and len(command["usage_hint"]) <= 1000
+    assert command["description"]
+    assert len(command["description"]) <= 2000
+    assert "help" in command["usage_hint"]
+    assert len(command["usage_hint"]) <= 1000
     assert command["should_escape"] is False
     assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
 

@@ -28,7 +28,5 @@ def test_large_log_progress_is_shown_then_replaced_by_the_summary(slack, fake_sl
     assert len(progress) == truth.records // 5000
     assert progress[0]["text"].endswith("5,000 records so far")
     assert all(u["ts"] == reading.reply["ts"] for u in updates)
-    assert (
-        updates[-1] is summary
-        and f"{truth.records:,} records" in summary["blocks"][0]["text"]["text"]
-    )
+    assert updates[-1] is summary
+    assert f"{truth.records:,} records" in summary["blocks"][0]["text"]["text"]

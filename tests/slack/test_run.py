@@ -31,7 +31,9 @@ def test_local_mode_answers_what_people_type_in_slack(local_env):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.startswith("intune-triage, local mode")
-    assert "SLACK_BOT_TOKEN" in out and "SLACK_APP_TOKEN" in out and "README" in out
+    assert "SLACK_BOT_TOKEN" in out
+    assert "SLACK_APP_TOKEN" in out
+    assert "README" in out
     assert "20502" in out
     assert "PKCS" in out
     assert "connector servers" not in out.lower()  # nothing after quit
@@ -44,7 +46,8 @@ def test_local_mode_reads_a_dropped_file(local_env, tmp_path):
     done = run([], f"{DATA / 'application.evtx'}\n'{notes}'\n", local_env)
     assert done.returncode == 0, done.stderr
     assert "17" in done.stdout  # records in the sample
-    assert "stays silent" in done.stdout and "notes.txt" in done.stdout
+    assert "stays silent" in done.stdout
+    assert "notes.txt" in done.stdout
 
 
 def test_local_mode_says_when_a_file_is_missing_and_lists_its_commands(local_env, tmp_path):
@@ -59,7 +62,8 @@ def test_local_mode_with_stdin_closed_exits_zero(local_env):
                           env={**{k: v for k, v in os.environ.items() if k not in SLACK_VARS}, **local_env},
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0
-    assert "local mode" in done.stdout and done.stderr == ""
+    assert "local mode" in done.stdout
+    assert done.stderr == ""
 
 
 def test_local_mode_with_stdin_file_descriptor_closed_exits_zero(local_env):
@@ -67,7 +71,8 @@ def test_local_mode_with_stdin_file_descriptor_closed_exits_zero(local_env):
     done = subprocess.run(f"{sys.executable} -m bot run <&-", shell=True, env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "local mode" in done.stdout and done.stderr == ""
+    assert "local mode" in done.stdout
+    assert done.stderr == ""
 
 
 @pytest.mark.parametrize(
@@ -88,7 +93,8 @@ def test_missing_or_wrong_token_is_one_clear_line(env, args, names, local_env):
     assert done.returncode == 2
     assert done.stdout == ""
     (line,) = done.stderr.strip().splitlines()
-    assert "Traceback" not in line and "README" in line
+    assert "Traceback" not in line
+    assert "README" in line
     for name in names:
         assert name in line
 
@@ -102,7 +108,8 @@ def test_refused_token_is_one_clear_line_and_never_printed(fake_slack, local_env
     done = run([], env={**env, **local_env})
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
-    assert "invalid_auth" in line and "SLACK_BOT_TOKEN" in line
+    assert "invalid_auth" in line
+    assert "SLACK_BOT_TOKEN" in line
     assert "xoxb-revoked-secret" not in done.stderr + done.stdout
     assert fake_slack.calls_to("auth.test")[0].auth == "Bearer xoxb-revoked-secret"
 
@@ -116,7 +123,9 @@ def test_refused_app_token_is_one_clear_line(fake_slack, local_env):
     done = run([], env={**env, **local_env})
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
-    assert "SLACK_APP_TOKEN" in line and "invalid_auth" in line and "connections:write" in line
+    assert "SLACK_APP_TOKEN" in line
+    assert "invalid_auth" in line
+    assert "connections:write" in line
     assert "xapp-revoked" not in done.stderr
     assert fake_slack.calls_to("apps.connections.open")[0].auth == "Bearer xapp-revoked"
 
@@ -148,7 +157,8 @@ def test_unreachable_slack_is_one_clear_line(local_env):
     done = run([], env={**env, **local_env})
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
-    assert "cannot reach Slack" in line and "SLACK_API_URL" in line
+    assert "cannot reach Slack" in line
+    assert "SLACK_API_URL" in line
 
 
 def test_run_does_not_import_slack_for_other_commands():

@@ -101,10 +101,12 @@ def hidden(shown: str) -> bool:
 
 def test_home_shows_a_private_channels_history_only_to_its_members(slack, workspace):
     outsider = home(slack, workspace, "U1", "D1")
-    assert "`NDES01.contoso.com`" in outsider and hidden(outsider)
+    assert "`NDES01.contoso.com`" in outsider
+    assert hidden(outsider)
     assert "1 connector server · 1 open incident" in outsider
     member = home(slack, workspace, "U2", "D2")
-    assert f"`{SECRET_SERVER}`" in member and f"Last log `{SECRET_FILE}` by <@U2>" in member
+    assert f"`{SECRET_SERVER}`" in member
+    assert f"Last log `{SECRET_FILE}` by <@U2>" in member
     assert "`NDES01.contoso.com`" in member  # U2 is in #helpdesk too
 
 
@@ -122,7 +124,8 @@ def test_a_channel_answer_tells_what_all_its_members_may_see(slack, workspace):
     """U2 may see the HR channel, but the answer in #helpdesk is read by all of #helpdesk."""
     in_helpdesk = asked(slack, workspace, "what happened on NDES-HR", user="U2", channel="C1",
                         ts="1700000600.000001")  # fmt: skip
-    assert SECRET_SERVER not in in_helpdesk and SECRET_NOTE not in in_helpdesk
+    assert SECRET_SERVER not in in_helpdesk
+    assert SECRET_NOTE not in in_helpdesk
     in_hr = asked(slack, workspace, "what happened on NDES-HR", user="U2", channel=HR,
                   ts="1700000600.000002")  # fmt: skip
     assert SECRET_SERVER in in_hr
@@ -134,7 +137,8 @@ def test_servers_and_history_commands_are_scoped_to_the_person(slack, workspace)
     assert SECRET_SERVER in command(slack, workspace, "servers", user="U2")
     outsider = command(slack, workspace, "history NDES-HR", user="U1")
     assert "No incidents recorded for `NDES-HR`" in outsider  # only what was typed
-    assert SECRET_SERVER not in outsider and SECRET_NOTE not in outsider
+    assert SECRET_SERVER not in outsider
+    assert SECRET_NOTE not in outsider
     assert SECRET_SERVER in command(slack, workspace, "history NDES-HR", user="U2")
 
 
@@ -152,7 +156,8 @@ def test_similar_incidents_in_a_channel_leave_out_private_ones(slack, workspace)
     assert slack.post(body_text, "application/x-www-form-urlencoded").status == 200
     post = workspace.wait_for("chat.postMessage", count=n + 1)[n]
     shown = texts([post])
-    assert "NDES01.contoso.com" in shown and hidden(shown)
+    assert "NDES01.contoso.com" in shown
+    assert hidden(shown)
 
 
 def digest_to(fake_slack, db, channel: str, **env) -> str:
@@ -168,10 +173,12 @@ def digest_to(fake_slack, db, channel: str, **env) -> str:
 def test_the_digest_tells_what_every_member_of_its_channel_may_see(workspace, settings):
     workspace.add_channel("C0DIGEST", {"U1", "U2", "UBOT"})
     everyone = digest_to(workspace, settings.db_path, "C0DIGEST")
-    assert "NDES01.contoso.com" in everyone and hidden(everyone)
+    assert "NDES01.contoso.com" in everyone
+    assert hidden(everyone)
     workspace.add_channel("G0HRDIGEST", {"U2", "UBOT"}, private=True)  # all of them are in HR
     hr = digest_to(workspace, settings.db_path, "G0HRDIGEST")
-    assert SECRET_SERVER in hr and "NDES01.contoso.com" in hr  # and U2 is in #helpdesk too
+    assert SECRET_SERVER in hr
+    assert "NDES01.contoso.com" in hr  # and U2 is in #helpdesk too
 
 
 def test_shared_history_shows_everything_and_asks_slack_nothing(fake_slack, tmp_path, workspace,
@@ -184,7 +191,8 @@ def test_shared_history_shows_everything_and_asks_slack_nothing(fake_slack, tmp_
             shown = home(sender, fake_slack, "U1", "D1")
     finally:
         services.close(wait=True)
-    assert SECRET_SERVER in shown and f"`{SECRET_FILE}`" in shown
+    assert SECRET_SERVER in shown
+    assert f"`{SECRET_FILE}`" in shown
     assert fake_slack.calls_to("users.conversations") == []
     digest = digest_to(fake_slack, settings.db_path, "C0ANY", INTUNE_BOT_SHARED_HISTORY="1")
     assert SECRET_SERVER in digest
@@ -204,7 +212,8 @@ def test_membership_is_cached_not_asked_per_message(slack, workspace, services):
     home(slack, workspace, "U1", "D1")
     assert len(workspace.calls_to("users.conversations")) == 2
     calls = workspace.calls_to("users.conversations")
-    assert calls[0]["user"] == "U1" and "private_channel" in calls[0]["types"]
+    assert calls[0]["user"] == "U1"
+    assert "private_channel" in calls[0]["types"]
 
 
 def test_membership_pages_through_many_channels(fake_slack, workspace):
@@ -213,7 +222,9 @@ def test_membership_pages_through_many_channels(fake_slack, workspace):
     fake_slack.add_channel(HR, {"U2", "U5", "UBOT"}, private=True)
     client = WebClient(token=TOKEN, base_url=fake_slack.api_url)
     seen = Membership().for_user(client, "U5")
-    assert HR in seen and len(seen) == 2502 and "C1" in seen
+    assert HR in seen
+    assert len(seen) == 2502
+    assert "C1" in seen
     assert len(fake_slack.calls_to("users.conversations")) == 3  # 1,000 a page
 
 
@@ -223,10 +234,13 @@ def test_a_slack_error_fails_closed_with_one_log_line(slack, workspace, caplog):
         shown = home(slack, workspace, "U2", "D2")
         asked(slack, workspace, "why did NDES-HR fail", user="U2", channel="D2",
               ts="1700000800.000001")  # fmt: skip
-    assert hidden(shown) and "NDES01.contoso.com" not in shown  # nothing learned elsewhere
+    assert hidden(shown)
+    assert "NDES01.contoso.com" not in shown  # nothing learned elsewhere
     lines = [r for r in caplog.records if r.name == "bot.slack.membership"]
-    assert len(lines) == 1 and "missing_scope" in lines[0].getMessage()
-    assert "users.conversations" in lines[0].getMessage() and lines[0].exc_info is None
+    assert len(lines) == 1
+    assert "missing_scope" in lines[0].getMessage()
+    assert "users.conversations" in lines[0].getMessage()
+    assert lines[0].exc_info is None
     assert len(workspace.calls_to("users.conversations")) == 1  # the failure is cached too
 
 
@@ -247,7 +261,8 @@ def test_a_log_shared_in_a_private_channel_is_recorded_there(slack, fake_slack, 
         assert [s.name for s in history.servers(visible={"C1"})] == []
         assert [s.name for s in history.servers(visible={HR})] == [SECRET_SERVER]
     outsider = home(slack, fake_slack, "U1", "D1")
-    assert hidden(outsider) and "No connector servers yet" in outsider
+    assert hidden(outsider)
+    assert "No connector servers yet" in outsider
     deadline = time.monotonic() + 5
     while fake_slack.calls_to("users.conversations") == [] and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -278,8 +293,11 @@ def test_a_note_written_in_a_private_channel_is_not_told_elsewhere(slack, worksp
         history.resolve(incident.id, "U2", note, (HR, "1700000000.000001"))
     outsider = asked(slack, workspace, "why did NDES01 fail", user="U1", channel="D1",
                      ts="1700001100.000001")  # fmt: skip
-    assert "NDES01.contoso.com" in outsider and "resolved" in outsider
-    assert note not in outsider and "<@U2>" not in outsider
+    assert "NDES01.contoso.com" in outsider
+    assert "resolved" in outsider
+    assert note not in outsider
+    assert "<@U2>" not in outsider
     member = asked(slack, workspace, "why did NDES01 fail", user="U2", channel="D2",
                    ts="1700001100.000002")  # fmt: skip
-    assert note in member and "<@U2>" in member
+    assert note in member
+    assert "<@U2>" in member

@@ -35,4 +35,5 @@ def test_socket_mode_slash_command_answers_through_response_url(app, fake_slack)
             "response_url": fake_slack.url + "/response/sock", "trigger_id": "t"}  # fmt: skip
     assert app.dispatch(BoltRequest(body=body, mode="socket_mode")).status == 200
     (answer,) = fake_slack.wait_for("response")
-    assert answer["response_type"] == "ephemeral" and answer["text"].startswith("Event 20502 ")
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"].startswith("Event 20502 ")

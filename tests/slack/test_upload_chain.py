@@ -20,6 +20,9 @@ def test_zip_drop_names_the_broken_hop(slack, fake_slack, tmp_path):
     file = fake_slack.add_file("F9", "DiagLogs-PC-0042.zip", data, content_type="application/zip")
     event = share(slack, file)
     shown = texts([summary_for(fake_slack, event["ts"])])
-    assert "broken here" in shown and ":x: *device*" in shown
-    assert "*IIS*" in shown and "CA 2 failed" in shown and "↳ " in shown
+    assert "broken here" in shown
+    assert ":x: *device*" in shown
+    assert "*IIS*" in shown
+    assert "CA 2 failed" in shown
+    assert "↳ " in shown
     assert "<!channel>" not in shown

@@ -42,14 +42,14 @@ def test_evtx_gets_reading_then_summary_in_its_thread(slack, fake_slack):
     file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes())
     event = share(slack, file)
     (reading,) = fake_slack.wait_for("chat.postMessage")
-    assert reading["channel"] == "C1" and reading["thread_ts"] == event["ts"]
+    assert reading["channel"] == "C1"
+    assert reading["thread_ts"] == event["ts"]
     assert reading["text"].startswith(
         ":hourglass_flowing_sand: Reading `Application.evtx` (68.0 KB)"
     )
     summary = final_text(fake_slack)
-    assert (
-        summary["channel"] == "C1" and summary["ts"] == "1700000000.000001"
-    )  # the reading message
+    assert summary["channel"] == "C1"
+    assert summary["ts"] == "1700000000.000001"  # the reading message
     assert "Application.evtx" in summary["text"]
     assert "17 records" in texts([summary])
     (download,) = fake_slack.calls_to("files.download")
@@ -94,7 +94,8 @@ def test_login_page_instead_of_the_file_says_check_files_read(slack, fake_slack)
     file = fake_slack.add_file("F1", "Application.evtx", EVTX.read_bytes(), always_html=True)
     share(slack, file)
     posts = fake_slack.wait_for("chat.update")
-    assert "files:read" in posts[-1]["text"] and "reinstall" in posts[-1]["text"]
+    assert "files:read" in posts[-1]["text"]
+    assert "reinstall" in posts[-1]["text"]
     assert "Application.evtx" in posts[-1]["text"]
 
 
@@ -105,7 +106,8 @@ def test_missing_scope_on_files_info_is_explained(slack, fake_slack):
     )
     share(slack, {"id": "F1", "file_access": "check_file_info"})
     (post,) = fake_slack.wait_for("chat.postMessage")
-    assert "missing_scope" in post["text"] and "files:read" in post["text"]
+    assert "missing_scope" in post["text"]
+    assert "files:read" in post["text"]
 
 
 def test_id_only_file_is_completed_with_files_info(slack, fake_slack):
@@ -123,7 +125,8 @@ def test_token_never_goes_to_another_host(slack, fake_slack):
         foreign.files["F1"].always_html = False
         share(slack, file)
         post = fake_slack.wait_for("chat.update")[-1]
-        assert "refused" in post["text"] and "not a Slack host" in post["text"]
+        assert "refused" in post["text"]
+        assert "not a Slack host" in post["text"]
         assert [c for c in foreign.calls if c.auth] == []
         assert foreign.calls == []
     finally:
@@ -139,7 +142,8 @@ def test_a_redirect_to_another_host_does_not_carry_the_token(slack, fake_slack):
         share(slack, file)
         post = fake_slack.wait_for("chat.update")[-1]
         (followed,) = foreign.calls
-        assert followed.method == "files.download" and followed.auth is None
+        assert followed.method == "files.download"
+        assert followed.auth is None
         assert "login page" in post["text"]  # what a file host says to a request without a token
         assert fake_slack.calls_to("files.download")[0].auth == "Bearer xoxb-test"
     finally:
@@ -151,7 +155,8 @@ def test_too_large_is_refused_before_download(slack, fake_slack):
     file["size"] = 300 * 1024 * 1024
     share(slack, file)
     (post,) = fake_slack.wait_for("chat.postMessage")
-    assert "300.0 MB" in post["text"] and "200.0 MB limit" in post["text"]
+    assert "300.0 MB" in post["text"]
+    assert "200.0 MB limit" in post["text"]
     assert fake_slack.calls_to("files.download") == []
 
 
@@ -201,7 +206,8 @@ def test_intune_stays_fast_while_a_big_log_is_being_parsed(slack, fake_slack, tm
         (answer,) = fake_slack.wait_for("response", where=lambda c, p=path: c.path == p)
         answers.append(answer.at - started)
         answered_at.append(answer.at)
-        assert reply.status == 200 and answer["text"].startswith("Event 20502 ")
+        assert reply.status == 200
+        assert answer["text"].startswith("Event 20502 ")
     summary = final_text(fake_slack, timeout=60)
     # Judged on the fake's clock, not on a guess of how long the parse takes.
     assert summary.at > max(answered_at), "the parse ended before the test could ask"
@@ -223,7 +229,8 @@ def test_damaged_log_is_summarized_with_what_could_not_be_read(slack, fake_slack
     summary = final_text(fake_slack)
     shown = texts([summary])
     assert "194 records" in shown
-    assert "Parts of the file that could not be read* (1)" in shown and "cut off" in shown
+    assert "Parts of the file that could not be read* (1)" in shown
+    assert "cut off" in shown
     # said in the first block too, not only at the bottom
     assert "could not be read, so failures may be missing" in texts(
         [{"blocks": summary["blocks"][:1]}]
