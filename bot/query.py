@@ -61,9 +61,15 @@ _HTTP_NAMED = re.compile(
 )
 _HTTP_DOTTED = re.compile(r"(?<![\w.])(?P<status>[1-5]\d\d)\.(?P<sub>\d{1,3})(?![\w.])")
 _HTTP_TITLED = re.compile(
-    r"(?i)(?<![\w.])(?P<status>[45]\d\d)\s*[-–—:]\s*(?:forbidden|internal server error|"
+    r"(?i)(?<![\w.])(?P<status>[45]\d\d)\s*[-–—:]?\s*(?:forbidden|internal server error|"
     r"service unavailable|not found|unauthorized|bad request|request-uri too long)"
 )
+# A bare 4xx/5xx in a question about a web page ("the challenge URL returns a
+# blank page or 503", "the application pool stops, devices get 503").
+_WEB_CONTEXT = re.compile(
+    r"(?i)\b(?:url|urls|page|iis|https?|browser|browse|browsing|website|mscep|app(?:lication)? pool)\b"
+)
+_HTTP_BARE = re.compile(r"(?<![\w.:-])(?P<status>[45]\d\d)(?![\w.:-])")
 _WIN32 = re.compile(
     r"(?i)\b(?:win32|winhttp|win32 error|error)\s*(?:code)?\s*[:=]?\s*(?P<n>\d{3,5})(?![\w.])"
 )
@@ -122,6 +128,9 @@ def read(query: str) -> Reading:
             status = HttpStatus(int(m["status"]), int(sub) if sub is not None else None)
             if all(h.status != status.status for h in reading.http):
                 reading.http.append(status)
+    if not reading.http and _WEB_CONTEXT.search(masked):
+        for m in _HTTP_BARE.finditer(masked):
+            reading.http.append(HttpStatus(int(m["status"]), None))
     http_spans = [m.span() for rx in (_HTTP_NAMED, _HTTP_DOTTED) for m in rx.finditer(masked)]
     for code in find_codes(masked, typed=True):
         if code not in reading.codes:

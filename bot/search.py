@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from bot.knowledge import Catalogue, Entry, default_catalogue
 from bot.normalize import fold
 from bot.query import GENERIC_CODES, read
-from bot.text_index import EXACT, Index, index_for
+from bot.text_index import EXACT, FREE_TEXT_CUTOFF, Index, index_for
 
 __all__ = [
     "Answer",
@@ -45,6 +45,10 @@ __all__ = [
 ]
 
 CONFIDENT = 56.0  # a close answer below this (free text covering < ~40%) is not an answer
+# A free-text answer at least LEAD_FLOOR that leads every rival by LEAD gains up to
+# LEAD_BONUS (twice its lead): clearly the one entry the question is about.
+LEAD_FLOOR, LEAD, LEAD_BONUS = 50.0, 3.0, 8.0
+FREE_TEXT_FLOOR = 40.0 + 40.0 * FREE_TEXT_CUTOFF  # the lowest free-text score offered
 PATTERN_TIER, CODE_TIER, NAMED_TIER, GENERIC_TIER = 0, 1, 2, 3
 NEAREST_TIER, CLOSE_TIER = 8, 9  # neighbours of an unknown ID; typos and free text
 HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
@@ -222,7 +226,19 @@ class _Ranking:
                 self.offer(near, score, False, NEAREST_TIER)
 
     def close_parts(self) -> None:
-        for entry, score in self.index.free_text(self.text):
+        found = sorted(self.index.free_text(self.text), key=lambda es: -es[1])
+        if found and found[0][1] >= LEAD_FLOOR:
+            # One entry well ahead of every other is what a long question is
+            # about even when its many words cover little of any entry; a
+            # question about something the catalogue lacks spreads over several
+            # entries at about the same score. The failure's other connector
+            # generation is the same answer, not a rival.
+            best, other = found[0][0], self.index.counterpart(found[0][0])
+            rivals = [s for e, s in found[1:] if e is not other]
+            lead = found[0][1] - max(rivals[0] if rivals else FREE_TEXT_FLOOR, FREE_TEXT_FLOOR)
+            if lead >= LEAD:
+                found[0] = (best, found[0][1] + min(LEAD_BONUS, 2 * lead))
+        for entry, score in found:
             self.offer(entry, score, False)
 
     def answer(self, query: str, limit: int) -> Answer:

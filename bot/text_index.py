@@ -144,12 +144,23 @@ class Index:
         known = self._corrections.get(word)
         if known is None:
             best = process.extractOne(
-                word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
-            )
+                word, self._by_initial.get(word[0], ()), scorer=fuzz.ratio,
+                score_cutoff=TYPO_CUTOFF,
+            )  # fmt: skip
             known = best[0] if best else word
             if len(self._corrections) < 20_000:  # people reuse words; hostile input may not
                 self._corrections[word] = known
         return known
+
+    @cached_property
+    def _by_initial(self) -> dict[str, list[str]]:
+        """The vocabulary by first letter: a typo keeps the word's first letter
+        ("enrolment" -> "enrollment"); any word may otherwise become any other
+        ("prevents" -> French "peuvent")."""
+        out: dict[str, list[str]] = {}
+        for word in self.vocabulary:
+            out.setdefault(word[0], []).append(word)
+        return out
 
     @cached_property
     def _corrections(self) -> dict[str, str]:

@@ -38,6 +38,17 @@ STOPWORDS = set(
     leur leurs ses son sa tout tous toute toutes mais si alors plus tres
     please help""".split()
 )
+# Conversational filler of questions typed as sentences ("I want to update ...",
+# "do we need to ...", "it shows ...", "anymore"): rare in the catalogue's
+# texts, so as plain words they would weigh like rare technical terms.
+STOPWORDS |= set(
+    """want wants wanted need needs needed seem seems seemed show shows showed shown
+    say says said tell tells told anyone anybody someone somebody anymore anything
+    something everything nothing whatever otherwise instead though although
+    however since because really actually already even yet ever maybe perhaps
+    kindly hi hello thanks thank regards guys everyone idea ideas anybody
+    keep keeps kept try tried trying""".split()
+)
 
 # Words that name one hop of the chain (after stemming and synonyms): a question
 # that names one hop is about that hop. NDES runs on IIS, so the two go together.
