@@ -6,7 +6,7 @@ import pytest
 from bot.classify import classify
 from bot.event_fields import extract_fields
 from bot.knowledge import default_catalogue
-from bot.logs import Event
+from tests.support.history import raw_event
 
 T = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 DEVICE = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
@@ -16,10 +16,9 @@ THUMB = "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678"
 
 def event(event_id, data=None, message=None, provider="Microsoft Intune Connector",
           channel="Microsoft Intune Connector", level=2):  # fmt: skip
-    return Event(
-        record_id=1, time=T, event_id=event_id, level=level, provider=provider,
-        channel=channel, computer="NDES01.contoso.com", data=data or {}, message=message,
-    )  # fmt: skip
+    """A legacy connector event at T (the tests' factory, with this file's defaults)."""
+    return raw_event(event_id, data, message=message, time=T, provider=provider,
+                     channel=channel, level=level)  # fmt: skip
 
 
 def test_named_fields_are_read_whatever_their_spelling():

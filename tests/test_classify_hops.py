@@ -11,6 +11,7 @@ from bot.logs import Event, open_log
 from bot.summary import summarize_file
 from tests.support.chain_events import CA, T0, chain_records, write_records
 from tests.support.connector_logs import FORMATS
+from tests.support.history import raw_event
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +116,8 @@ def test_event_viewer_short_source_names_find_the_same_entries(catalogue):
         short = entry.provider.removeprefix("Microsoft-Windows-")
         got = {}
         for provider in (entry.provider, short):
-            event = Event(record_id=1, time=T0, event_id=int(entry.id), level=2, provider=provider,
-                          channel="Application", computer="NDES1", data={}, message="")  # fmt: skip
+            event = raw_event(int(entry.id), message="", time=T0, provider=provider,
+                              channel="Application", computer="NDES1")  # fmt: skip
             ce = classify(event, catalogue)
             got[provider] = (ce.entry.key if ce and ce.entry else None, ce.hop if ce else None)
         assert got[short] == got[entry.provider], entry.key

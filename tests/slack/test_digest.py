@@ -12,16 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk import WebClient
 
-from bot.classify import ConnectorEvent
 from bot.history import UploadInfo, open_history
 from bot.knowledge import default_catalogue
-from bot.logs import Event
 from bot.settings import Settings, SettingsError
 from bot.slack import render
 from bot.slack.dedupe import Seen
 from bot.slack.digest import next_run, post_digest, start_digest
 from bot.slack.fake_api import TOKEN
 from bot.triage import build_digest
+from tests.support.history import connector_event
 from tests.support.slack import texts
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -31,15 +30,9 @@ CHANNEL = "C0DIGEST"
 def events(server, event_id, code, start, n=3, outcome="failure"):
     # A warning makes an incident only when the catalogue says how to fix it.
     entry = default_catalogue().event(event_id, "legacy") if outcome == "warning" else None
-    out = []
-    for i in range(n):
-        event = Event(record_id=i + 1, time=start + timedelta(minutes=i), event_id=event_id,
-                      level=2, provider="Microsoft-Intune-CertificateConnectors",
-                      channel="Microsoft-Intune-CertificateConnectors/Operational",
-                      computer=server, data={})  # fmt: skip
-        out.append(ConnectorEvent(event=event, entry=entry, outcome=outcome,
-                                  operation="pkcs_issue", code=code, device_id=f"dev-{i}"))  # fmt: skip
-    return out
+    return [connector_event(i + 1, i / 60, server=server, event_id=event_id, code=code,
+                            outcome=outcome, device=f"dev-{i}", start=start, entry=entry)
+            for i in range(n)]  # fmt: skip
 
 
 def record(history, name, at, evs):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.classify import ConnectorEvent
+from bot.entry import Entry
 from bot.history import History, UploadInfo
 from bot.logs import Event
 
@@ -15,6 +16,24 @@ REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 SERVER = "NDES01.contoso.com"
 CA_DOWN = (20502, "0x800706BA")  # legacy PKCS failure, RPC server unavailable
+
+
+def raw_event(
+    event_id: int,
+    data: dict[str, str] | None = None,
+    *,
+    message: str | None = None,
+    time: datetime = T0,
+    record_id: int | None = 1,
+    level: int = 2,
+    provider: str = "Microsoft-Intune-CertificateConnectors",
+    channel: str = "Microsoft-Intune-CertificateConnectors/Operational",
+    computer: str = SERVER,
+) -> Event:
+    """One event as a reader yields it: the tests' one factory of log records."""
+    return Event(record_id=record_id, time=time, event_id=event_id, level=level,
+                 provider=provider, channel=channel, computer=computer, data=data or {},
+                 message=message)  # fmt: skip
 
 
 def connector_event(
@@ -27,22 +46,16 @@ def connector_event(
     outcome: str = "failure",
     device: str | None = "dev-1",
     message: str | None = None,
+    start: datetime = T0,
+    entry: Entry | None = None,
 ) -> ConnectorEvent:
-    """One connector event `hours` after T0, as the classifier would make it."""
-    event = Event(
-        record_id=record_id,
-        time=T0 + timedelta(hours=hours),
-        event_id=event_id,
-        level=2 if outcome == "failure" else 4,
-        provider="Microsoft-Intune-CertificateConnectors",
-        channel="Microsoft-Intune-CertificateConnectors/Operational",
-        computer=server,
-        data={"DeviceId": device or ""},
-        message=message,
-    )
+    """One connector event `hours` after `start`, as the classifier would make it."""
+    event = raw_event(event_id, {"DeviceId": device or ""}, message=message, record_id=record_id,
+                      time=start + timedelta(hours=hours), computer=server,
+                      level=2 if outcome == "failure" else 4)  # fmt: skip
     return ConnectorEvent(
         event=event,
-        entry=None,
+        entry=entry,
         outcome=outcome,
         operation="pkcs_issue",
         code=code,
