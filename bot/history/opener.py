@@ -18,11 +18,14 @@ class HistoryError(Exception):
     """The history store cannot be used; str(err) is one clear line for the user."""
 
 
-def connect(path: str | Path, *, busy_timeout: float = 5.0) -> sqlite3.Connection:
+def connect(
+    path: str | Path, *, busy_timeout: float = 5.0, check_same_thread: bool = True
+) -> sqlite3.Connection:
     """A connection to the file at `path` (created with its folder), in autocommit mode.
 
     Raises HistoryError, touching nothing, when the path is a folder, the file or its
-    folder cannot be written, or SQLite cannot open it.
+    folder cannot be written, or SQLite cannot open it. `check_same_thread=False` for
+    a connection its owner guards with a lock across threads.
     """
     path = Path(path)
     if path.exists():
@@ -39,7 +42,8 @@ def connect(path: str | Path, *, busy_timeout: float = 5.0) -> sqlite3.Connectio
         except OSError as err:
             raise HistoryError(f"cannot create {path.parent}: {err.strerror}") from None
     try:
-        return sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+        return sqlite3.connect(path, timeout=busy_timeout, isolation_level=None,
+                               check_same_thread=check_same_thread)  # fmt: skip
     except sqlite3.Error as err:
         raise HistoryError(f"cannot open history database {path}: {err}") from None
 

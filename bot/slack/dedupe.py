@@ -24,6 +24,8 @@ from pathlib import Path
 
 from slack_bolt import BoltRequest, BoltResponse
 
+from bot.history.opener import connect, use_wal
+
 TTL = 24 * 3600
 
 
@@ -33,10 +35,11 @@ class Seen:
     def __init__(self, path: str | Path = ":memory:", ttl: float = TTL) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        if str(path) != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+        if str(path) == ":memory:":
+            self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        else:  # the history's one opener: its checks, and its retry while switching to WAL
+            self._db = connect(path, check_same_thread=False)
+            use_wal(self._db)
         self._db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)")
         self._claims = 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.slack import payload, texts
 
 
@@ -130,3 +132,24 @@ def test_rate_limited_post_is_retried(slack, fake_slack, services):
     assert second["thread_ts"] == first["thread_ts"]
     services.close(wait=True)  # every listener and worker has finished: nothing more comes
     assert len(fake_slack.calls_to("chat.postMessage")) == 2  # retried, not reported as a crash
+
+
+def test_dedupe_claims_on_disk_are_shared_and_use_the_history_opener(tmp_path):
+    from bot.history import HistoryError
+    from bot.slack.dedupe import Seen
+
+    path = tmp_path / "seen.db"
+    first, second = Seen(path), Seen(path)  # two HTTP workers on one disk
+    try:
+        assert first.claim("event", "Ev1")
+        assert not second.claim("event", "Ev1")
+        (mode,) = first._db.execute("PRAGMA journal_mode").fetchone()
+        assert mode == "wal"
+    finally:
+        first.close()
+        second.close()
+    folder = tmp_path / "a-folder.db"
+    folder.mkdir()
+    with pytest.raises(HistoryError) as refused:  # the opener's one line, not sqlite3's
+        Seen(folder)
+    assert str(refused.value) == f"history database {folder} is a folder, not a file"
