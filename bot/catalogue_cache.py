@@ -11,13 +11,13 @@ beside it anyway. Only a catalogue that passed every check is cached as checked.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import threading
 import zlib
 
 from bot.entry import Advice, CatalogueError, Entry, Noise, Terms, Text
+from bot.value import Value
 
 _CACHE_FORMAT = 2
 # The code whose verdict the cache keeps: editing it re-checks the catalogue.
@@ -59,7 +59,7 @@ def parse_toml(sources: list[tuple[str, bytes]]) -> list[tuple[str, dict]]:
 def store(folder: str, key: str | None, entries: tuple[Entry, ...], synonyms) -> None:
     if key is None:
         return
-    checked = {"entries": [dataclasses.asdict(e) for e in entries], "synonyms": synonyms}
+    checked = {"entries": [_plain(e) for e in entries], "synonyms": synonyms}
     _write_cache(_cache_path(folder), {"key": key, "checked": checked})
 
 
@@ -86,7 +86,16 @@ def _entry(d: dict) -> Entry:
 
 
 _NESTED = {"description", "causes", "fixes", "note", "keywords", "noise"}
-_PLAIN = {f.name for f in dataclasses.fields(Entry)} - _NESTED
+_PLAIN = set(Entry.__slots__) - _NESTED
+
+
+def _plain(value):
+    """An entry as JSON-ready dicts and lists (what dataclasses.asdict gave)."""
+    if isinstance(value, Value):
+        return {n: _plain(getattr(value, n)) for n in value.__slots__}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _cache_path(folder: str) -> str:

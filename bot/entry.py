@@ -1,4 +1,4 @@
-"""What one catalogue entry is: typed, frozen values and the vocabularies they use.
+"""What one catalogue entry is: typed, immutable values and the vocabularies they use.
 
 An entry is identified by its source and ID (knowledge/*.toml, schema in
 bot/entry_schema.py): an event by (provider, ID), because an event ID alone
@@ -9,8 +9,11 @@ status.substatus (and sc-win32-status); a symptom with no code by a slug.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from bot.value import Value
+
+_set = object.__setattr__  # fields of an immutable Value are set once, in __init__
 
 Kind = Literal["event", "code", "hresult", "http", "symptom"]
 Outcome = Literal["success", "warning", "failure", "retry", "info"]
@@ -61,27 +64,37 @@ class CatalogueError(ValueError):
     """The catalogue is malformed; the message names the file, the entry and the problem."""
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
+class Text(Value):
     """One piece of text in the two languages the bot answers in."""
 
+    __slots__ = ("en", "fr")
     en: str
     fr: str
+
+    def __init__(self, en: str, fr: str) -> None:
+        _set(self, "en", en)
+        _set(self, "fr", fr)
 
     def get(self, lang: str) -> str:
         return self.fr if lang == "fr" and self.fr else self.en
 
 
-@dataclass(frozen=True, slots=True)
-class Terms:
+class Terms(Value):
     """Words and short phrases in each language (search keywords)."""
 
-    en: tuple[str, ...] = ()
-    fr: tuple[str, ...] = ()
+    __slots__ = ("en", "fr")
+    en: tuple[str, ...]
+    fr: tuple[str, ...]
+
+    def __init__(self, en: tuple[str, ...] = (), fr: tuple[str, ...] = ()) -> None:
+        _set(self, "en", en)
+        _set(self, "fr", fr)
 
 
-@dataclass(frozen=True, slots=True)
-class Advice:
+NO_TERMS = Terms()  # an entry without search keywords
+
+
+class Advice(Value):
     """A likely cause or a fix step, with the public page it comes from.
 
     `inferred` is True when the documentation does not state it and we
@@ -89,28 +102,67 @@ class Advice:
     editors only and never shown.
     """
 
+    __slots__ = ("text", "source", "inferred", "provenance")
     text: Text
     source: str  # a public URL
-    inferred: bool = False
-    provenance: str | None = None
+    inferred: bool
+    provenance: str | None
+
+    def __init__(self, text: Text, source: str, inferred: bool = False,
+                 provenance: str | None = None) -> None:  # fmt: skip
+        _set(self, "text", text)
+        _set(self, "source", source)
+        _set(self, "inferred", inferred)
+        _set(self, "provenance", provenance)
 
 
-@dataclass(frozen=True, slots=True)
-class Noise:
+class Noise(Value):
     """A documented benign occurrence: when `pattern` is in the event text, it is not a fault."""
 
+    __slots__ = ("pattern", "reason", "source")
     pattern: str  # case-insensitive substring of the event's message or data
     reason: Text
     source: str
+
+    def __init__(self, pattern: str, reason: Text, source: str) -> None:
+        _set(self, "pattern", pattern)
+        _set(self, "reason", reason)
+        _set(self, "source", source)
 
     def matches(self, text: str) -> bool:
         return self.pattern.lower() in text.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Value):
     """One event, diagnostic code, HRESULT, IIS answer or code-less symptom."""
 
+    __slots__ = (
+        "kind",
+        "id",
+        "name",
+        "generation",
+        "provider",
+        "log",
+        "outcome",
+        "operation",
+        "description",
+        "other_wordings",
+        "related",
+        "causes",
+        "fixes",
+        "doc",
+        "aliases",
+        "note",
+        "keywords",
+        "fr_official",
+        "name_fr",
+        "noise",
+        "hop",
+        "patterns",
+        "win32",
+        "urls",
+        "provenance",
+    )
     kind: Kind
     id: str  # "20502", "0x00000410", "403.16", "taken-under-submission"
     name: str
@@ -126,16 +178,70 @@ class Entry:
     fixes: tuple[Advice, ...]
     doc: str  # documentation link
     aliases: tuple[str, ...]  # other names people use for it
-    note: Text | None = None  # user-facing quirks worth telling (e.g. Symantec is now DigiCert)
-    keywords: Terms = Terms()  # symptoms and phrasings that should find this entry
-    fr_official: bool = True  # False: description.fr is our translation, not Microsoft's
-    name_fr: str | None = None  # the French page's name, where it differs (0x0 "Opération réussie")
-    noise: tuple[Noise, ...] = ()  # documented benign occurrences
-    hop: str | None = None  # device | iis | ndes | connector | ca; None: crosses hops
-    patterns: tuple[str, ...] = ()  # message texts that identify it inside a pasted line
-    win32: int | None = None  # http: the sc-win32-status this variant is about
-    urls: tuple[str, ...] = ()  # http: the URL paths it is about
-    provenance: str | None = None  # editors only: never shown in an answer
+    note: Text | None  # user-facing quirks worth telling (e.g. Symantec is now DigiCert)
+    keywords: Terms  # symptoms and phrasings that should find this entry
+    fr_official: bool  # False: description.fr is our translation, not Microsoft's
+    name_fr: str | None  # the French page's name, where it differs (0x0 "Opération réussie")
+    noise: tuple[Noise, ...]  # documented benign occurrences
+    hop: str | None  # device | iis | ndes | connector | ca; None: crosses hops
+    patterns: tuple[str, ...]  # message texts that identify it inside a pasted line
+    win32: int | None  # http: the sc-win32-status this variant is about
+    urls: tuple[str, ...]  # http: the URL paths it is about
+    provenance: str | None  # editors only: never shown in an answer
+
+    def __init__(
+        self,
+        kind: Kind,
+        id: str,
+        name: str,
+        generation: str,
+        provider: str | None,
+        log: str,
+        outcome: Outcome,
+        operation: str,
+        description: Text,
+        other_wordings: tuple[str, ...],
+        related: tuple[str, ...],
+        causes: tuple[Advice, ...],
+        fixes: tuple[Advice, ...],
+        doc: str,
+        aliases: tuple[str, ...],
+        note: Text | None = None,
+        keywords: Terms = NO_TERMS,
+        fr_official: bool = True,
+        name_fr: str | None = None,
+        noise: tuple[Noise, ...] = (),
+        hop: str | None = None,
+        patterns: tuple[str, ...] = (),
+        win32: int | None = None,
+        urls: tuple[str, ...] = (),
+        provenance: str | None = None,
+    ) -> None:
+        _set(self, "kind", kind)
+        _set(self, "id", id)
+        _set(self, "name", name)
+        _set(self, "generation", generation)
+        _set(self, "provider", provider)
+        _set(self, "log", log)
+        _set(self, "outcome", outcome)
+        _set(self, "operation", operation)
+        _set(self, "description", description)
+        _set(self, "other_wordings", other_wordings)
+        _set(self, "related", related)
+        _set(self, "causes", causes)
+        _set(self, "fixes", fixes)
+        _set(self, "doc", doc)
+        _set(self, "aliases", aliases)
+        _set(self, "note", note)
+        _set(self, "keywords", keywords)
+        _set(self, "fr_official", fr_official)
+        _set(self, "name_fr", name_fr)
+        _set(self, "noise", noise)
+        _set(self, "hop", hop)
+        _set(self, "patterns", patterns)
+        _set(self, "win32", win32)
+        _set(self, "urls", urls)
+        _set(self, "provenance", provenance)
 
     @property
     def key(self) -> str:
@@ -144,7 +250,9 @@ class Entry:
         if self.kind == "event":
             return f"{self.provider}:{self.id}"
         if self.kind == "http":
-            return f"{PROVIDER_IIS}:{self.id}" + (f":{self.win32}" if self.win32 is not None else "")
+            return f"{PROVIDER_IIS}:{self.id}" + (
+                f":{self.win32}" if self.win32 is not None else ""
+            )
         if self.kind == "symptom":
             return f"symptom:{self.id}"
         return self.id

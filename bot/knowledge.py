@@ -1,7 +1,7 @@
 """Load and validate the reviewed catalogue in knowledge/ into typed entries.
 
 The catalogue is data (TOML files reviewed like code); this module only reads
-it, checks what spans entries, and hands out frozen dataclasses. It knows
+it, checks what spans entries, and hands out immutable values. It knows
 nothing of Slack. One entry's schema is bot/entry_schema.py; its values are
 bot/entry.py (re-exported here, where callers have always found them).
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot import catalogue_cache
@@ -60,29 +59,40 @@ _FILE_ORDER = (
 )
 
 
-@dataclass(frozen=True)
 class Catalogue:
-    """Every entry, in file order, plus the synonym groups free-text search uses."""
+    """Every entry, in file order, plus the synonym groups free-text search uses.
 
-    entries: tuple[Entry, ...]
-    synonyms: tuple[tuple[str, ...], ...] = ()
-    _by_key: dict[str, Entry] = field(init=False, repr=False, compare=False, hash=False)
-    _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False, hash=False)
-    _sharing: dict[str, tuple[Entry, ...]] = field(
-        init=False, repr=False, compare=False, hash=False
-    )
+    Immutable by convention, compared and hashed by its entries and synonyms
+    (a plain class, not a dataclass: the CLI pays for every dataclass it imports)."""
 
-    def __post_init__(self) -> None:
+    # No __slots__: bot.classify, bot.hops and bot.symptoms keep memos in vars(catalogue).
+
+    def __init__(
+        self, entries: tuple[Entry, ...], synonyms: tuple[tuple[str, ...], ...] = ()
+    ) -> None:
+        self.entries = entries
+        self.synonyms = synonyms
         by_key: dict[str, Entry] = {}
         by_id: dict[str, Entry] = {}
         sharing: dict[str, list[Entry]] = {}
-        for e in self.entries:
+        for e in entries:
             by_key.setdefault(e.key, e)
             by_id.setdefault(e.id, e)  # the first with a plain ID owns it
             sharing.setdefault(e.id, []).append(e)
-        object.__setattr__(self, "_by_key", by_key)
-        object.__setattr__(self, "_by_id", by_id)
-        object.__setattr__(self, "_sharing", {k: tuple(v) for k, v in sharing.items()})
+        self._by_key = by_key
+        self._by_id = by_id
+        self._sharing = {k: tuple(v) for k, v in sharing.items()}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Catalogue):
+            return NotImplemented
+        return (self.entries, self.synonyms) == (other.entries, other.synonyms)
+
+    def __hash__(self) -> int:
+        return hash((self.entries, self.synonyms))
+
+    def __repr__(self) -> str:
+        return f"Catalogue({len(self.entries)} entries, {len(self.synonyms)} synonym groups)"
 
     def get(self, ref: str) -> Entry | None:
         """The entry a reference names, or None.

@@ -26,12 +26,13 @@ answered once, with the other generation's ID as its counterpart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from bot.knowledge import Catalogue, Entry, default_catalogue
 from bot.normalize import fold
 from bot.query import GENERIC_CODES, read
 from bot.text_index import EXACT, FREE_TEXT_CUTOFF, Index, index_for
+from bot.value import Value
+
+_set = object.__setattr__  # fields of an immutable Value are set once, in __init__
 
 __all__ = [
     "Answer",
@@ -54,23 +55,44 @@ NEAREST_TIER, CLOSE_TIER = 8, 9  # neighbours of an unknown ID; typos and free t
 HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(Value):
+    """One ranked entry of an answer."""
+
+    __slots__ = ("entry", "score", "exact", "shared", "counterpart", "related")
     entry: Entry
     score: float  # 0-100; 100 only for exact matches
     exact: bool
-    shared: tuple[Entry, ...] = ()  # other sources' entries with the same bare ID
-    counterpart: Entry | None = None  # the same failure on the other connector generation
-    related: tuple[str, ...] = ()  # the entry's related entries, as people name them (Entry.label)
+    shared: tuple[Entry, ...]  # other sources' entries with the same bare ID
+    counterpart: Entry | None  # the same failure on the other connector generation
+    related: tuple[str, ...]  # the entry's related entries, as people name them (Entry.label)
+
+    def __init__(self, entry: Entry, score: float, exact: bool, shared: tuple[Entry, ...] = (),
+                 counterpart: Entry | None = None, related: tuple[str, ...] = ()) -> None:  # fmt: skip
+        _set(self, "entry", entry)
+        _set(self, "score", score)
+        _set(self, "exact", exact)
+        _set(self, "shared", shared)
+        _set(self, "counterpart", counterpart)
+        _set(self, "related", related)
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(Value):
+    """What one query gets: ranked matches, or why there are none."""
+
+    __slots__ = ("query", "matches", "unknown_id", "is_help", "did_you_mean")
     query: str
     matches: tuple[Match, ...]
-    unknown_id: str | None = None  # an ID or code the query named that the catalogue lacks
-    is_help: bool = False  # empty input or `help`: show usage
-    did_you_mean: str | None = None  # a loosely typed code the catalogue has ("0x00000410")
+    unknown_id: str | None  # an ID or code the query named that the catalogue lacks
+    is_help: bool  # empty input or `help`: show usage
+    did_you_mean: str | None  # a loosely typed code the catalogue has ("0x00000410")
+
+    def __init__(self, query: str, matches: tuple[Match, ...], unknown_id: str | None = None,
+                 is_help: bool = False, did_you_mean: str | None = None) -> None:  # fmt: skip
+        _set(self, "query", query)
+        _set(self, "matches", matches)
+        _set(self, "unknown_id", unknown_id)
+        _set(self, "is_help", is_help)
+        _set(self, "did_you_mean", did_you_mean)
 
     @property
     def best(self) -> Match | None:
@@ -259,7 +281,7 @@ class _Ranking:
         related = self.catalogue.related
         return Answer(
             query=query,
-            matches=tuple(replace(m, related=tuple(e.label for e in related(m.entry)))
+            matches=tuple(m.replace(related=tuple(e.label for e in related(m.entry)))
                           for m in matches[:limit]),  # fmt: skip
             unknown_id=self.unknown,
             did_you_mean=self.did_you_mean,
