@@ -308,6 +308,9 @@ def format_ingest(result: IngestResult) -> str:
     ]
     if result.too_old:
         lines.append(f"{result.too_old} events are older than the pruned history: skipped.")
+    if result.untracked:
+        lines.append(f"{result.untracked:,} more failure kinds past the incidents one log may "
+                     "open: their events are stored, no incident opened.")  # fmt: skip
     for change in result.incidents:
         i = change.incident
         code = f" {i.code}" if i.code else ""

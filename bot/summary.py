@@ -21,6 +21,9 @@ from bot.logs import Event
 from bot.logs.numbers import as_int
 from bot.summary_values import Group, Summary, check_first, iso
 
+# Kinds of failure, warning and retry a summary keeps in detail. Real logs have a few
+# dozen; a damaged or hostile one had 100,000 (1 GB of groups). Past it, kinds are counted.
+MAX_GROUPS = 500
 PROGRESS_EVERY = 5000  # records between progress callbacks
 
 
@@ -40,6 +43,8 @@ class Summarizer:
         self._hour_start = self._hour_end = _NEVER_BEFORE
         self._hour_counts: list[int] = [0, 0]
         self.groups: dict[tuple[str, str, str | None], Group] = {}
+        self.cut_kinds: dict[str, set[int]] = defaultdict(set)  # outcome -> hashes of cut kinds
+        self.cut_events: Counter = Counter()  # outcome -> events of the kinds not kept
         self.successes: Counter = Counter()
         self.ops: dict[str, Counter] = defaultdict(Counter)
         self.noise: Counter = Counter()
@@ -110,11 +115,13 @@ class Summarizer:
             if device_key and t > self.last_success.get(device_key, _EPOCH):
                 self.last_success[device_key] = t
         elif outcome in ("failure", "warning", "retry"):
-            group = self._group(ce)
-            group.add(ce)
             if outcome == "failure":
                 hour[0] += 1
                 self.hop_failures[ce.hop] = self.hop_failures.get(ce.hop, 0) + 1
+            group = self._group(ce)
+            if group is None:  # past MAX_GROUPS kinds: counted in the totals, not listed
+                return
+            group.add(ce)
             if device_key:
                 self.pending.append((group, device_key, t))
 
@@ -127,10 +134,15 @@ class Summarizer:
         self._hour_counts = self.hours[start]
         return self._hour_counts
 
-    def _group(self, ce: ConnectorEvent) -> Group:
+    def _group(self, ce: ConnectorEvent) -> Group | None:
+        """The event's group; None once MAX_GROUPS kinds are kept (the kind is only counted)."""
         event = ce.event
         key = (ce.outcome, ce.hop, event.provider, str(event.event_id), ce.code, ce.symptom)
         group = self.groups.get(key)
+        if group is None and len(self.groups) >= MAX_GROUPS:
+            self.cut_kinds[ce.outcome].add(hash(key))
+            self.cut_events[ce.outcome] += 1
+            return None
         if group is None:
             code_entry = self.catalogue.get(ce.code) if ce.code else None
             group = self.groups[key] = Group(
@@ -184,6 +196,9 @@ class Summarizer:
             events=self.kept,
             hops={h: {"records": n, "failures": self.hop_failures.get(h, 0)}
                   for h, n in self.hop_records.items()},  # fmt: skip
+            cut={f"{outcome}s": {"kinds": len(kinds), "events": self.cut_events[outcome],
+                                 "kept": MAX_GROUPS}
+                 for outcome, kinds in self.cut_kinds.items()},  # fmt: skip
         )
         # What to check first: the broken hop's most frequent failure (where the request stopped).
         broken = summary.broken_hop

@@ -117,6 +117,8 @@ class Summary:
     skipped: list[dict] = field(default_factory=list)  # a zip's members not read: {name, reason}
     ignored: int = 0  # records outside the chain (IIS requests to other URLs)
     notes: list[str] = field(default_factory=list)  # facts that are not damage: local times
+    # Kinds past MAX_GROUPS, per list: {"failures": {"kinds": n, "events": n, "kept": 500}}
+    cut: dict[str, dict[str, int]] = field(default_factory=dict)
     hops: dict[str, dict[str, int]] = field(default_factory=dict)  # hop -> {records, failures}
     # Every connector event, kept only when the caller asks (history ingest).
     events: list[ConnectorEvent] = field(default_factory=list, repr=False)
@@ -156,6 +158,7 @@ class Summary:
             "ignored": self.ignored,
             "notes": self.notes,
             "affected": self.affected(),
+            "cut": self.cut,
         }
 
     def affected(self) -> dict[str, int]:

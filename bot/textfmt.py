@@ -121,6 +121,8 @@ _SUMMARY_LABELS = {
         "later": "{n} later succeeded", "rates": "Success rate by operation",
         "ok_failed": "{ok} ok, {bad} failed", "check": "Check first",
         "noise": "Benign noise (not failures)", "problems": "Problems reading the file", "note": "Note",
+        "cut": "…and {kinds} more kinds ({events} events) past the {kept} kinds kept: counted "
+               "in the totals, not listed",
         "and_more": "…and {n} more", "with": "with", "unnamed": "an unnamed server",
         "chain": "Chain", "broken": "BROKEN HERE", "n_failed": "{n} failed", "ok": "ok",
         "no_log": "no log", "first_fix": "fix",
@@ -142,6 +144,8 @@ _SUMMARY_LABELS = {
         "later": "{n} réussis ensuite", "rates": "Taux de réussite par opération",
         "ok_failed": "{ok} réussis, {bad} en échec", "check": "À vérifier d'abord",
         "noise": "Bruit sans gravité (pas des échecs)", "problems": "Problèmes de lecture", "note": "Remarque",
+        "cut": "…et {kinds} autres types ({events} événements) au-delà des {kept} gardés : "
+               "comptés dans les totaux, non listés",
         "and_more": "…et {n} de plus", "with": "avec", "unnamed": "un serveur sans nom",
         "chain": "Chaîne", "broken": "CASSÉE ICI", "n_failed": "{n} en échec", "ok": "ok",
         "no_log": "pas de journal", "first_fix": "correctif",
@@ -176,6 +180,7 @@ def format_summary(summary, lang: str = "en") -> str:
         where = ", ".join(top["servers"]) or t["unnamed"]
         out.append(t["mostly"].format(what=_what(top, t), where=where))
         total = sum(g["count"] for g in d["failures"])
+        total += (d.get("cut") or {}).get("failures", {}).get("events", 0)
         out += ["", f"{t['failures']}: {_n(total, t)}"]
         by_hop = len({g.get("hop") for g in d["failures"]}) > 1
         last_hop = None
@@ -197,6 +202,9 @@ def format_summary(summary, lang: str = "en") -> str:
                     out.append(f"      {_n(found['count'], t)} {noun}: {', '.join(shown)}{more}")
         if len(d["failures"]) > SHOWN_FAILURES:
             out.append("  " + t["and_more"].format(n=len(d["failures"]) - SHOWN_FAILURES))
+        if cut := (d.get("cut") or {}).get("failures"):
+            out.append("  " + t["cut"].format(kinds=_n(cut["kinds"], t), events=_n(cut["events"], t),
+                                              kept=_n(cut["kept"], t)))  # fmt: skip
     for key in ("warnings", "retries"):
         if d[key]:
             out += ["", f"{t[key]}:"] + ["  " + _group_line(g, t) for g in d[key][:10]]

@@ -37,6 +37,7 @@ from bot.history import (
     nameless_events,
 )
 from bot.history import open_history as _open_history
+from bot.history.ingest import MAX_INCIDENTS
 from bot.history.opener import describe
 from bot.history.queries import Visible
 
@@ -124,6 +125,8 @@ class Ingested:
         """
         view: dict[str, Any] = {
             "already_recorded": self.result.already_recorded,
+            "untracked": self.result.untracked,
+            "incident_limit": MAX_INCIDENTS,
             "recent": [r.to_dict() for r in self.recent],
         }
         by_kind: dict[str, list] = {}

@@ -34,6 +34,9 @@ if TYPE_CHECKING:  # only its attributes are read: no import cost, no import cyc
 
 UPLOAD_WAIT = 120.0  # seconds an upload waits for another one (1M events take ~20 s)
 SKIPPED_OUTCOMES = ("noise",)  # not connector events: never stored
+# Incidents one upload may open or extend: a damaged log with 100,000 codes opened 100,000.
+# Past it the biggest kinds are tracked; the others' events are stored and counted.
+MAX_INCIDENTS = 200
 
 
 class NoServer(HistoryError):
@@ -96,7 +99,8 @@ class Ingest(Queries):
             )  # fmt: skip
             by_id = {v: shown[k] for k, v in server_ids.items()}
             changes, healed = [], []
-            for (server_id, event_id, code, kind), times in failures.items():
+            tracked = _biggest(failures, MAX_INCIDENTS)
+            for (server_id, event_id, code, kind), times in tracked.items():
                 name = names.get(event_id)
                 if kind == "warning" and event_id in healing:
                     healed.append(SelfHealing(by_id[server_id], event_id, code, name, len(times)))
@@ -116,6 +120,7 @@ class Ingest(Queries):
             incidents=tuple(sorted(changes, key=lambda c: (c.incident.server, c.incident.id))),
             too_old=too_old,
             self_healing=tuple(sorted(healed, key=lambda h: (h.server, -h.count, h.event_id))),
+            untracked=len(failures) - len(tracked),
         )
 
     def _upload_id(self, sha256: str) -> int | None:
@@ -360,3 +365,11 @@ def fold_name(name: str) -> str:
 
 def plain(problem: Any) -> Any:
     return problem.to_dict() if hasattr(problem, "to_dict") else problem
+
+
+def _biggest(kinds: dict, limit: int) -> dict:
+    """The `limit` kinds with the most events, in their first-seen order (incident IDs follow it)."""
+    if len(kinds) <= limit:
+        return kinds
+    keep = set(sorted(kinds, key=lambda k: -len(kinds[k]))[:limit])
+    return {k: v for k, v in kinds.items() if k in keep}

@@ -134,6 +134,7 @@ class IngestResult:
     incidents: tuple[IncidentChange, ...] = ()
     too_old: int = 0  # events older than what prune removed, not stored again
     self_healing: tuple[SelfHealing, ...] = ()
+    untracked: int = 0  # failure kinds past MAX_INCIDENTS: events stored, no incident opened
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

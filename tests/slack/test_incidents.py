@@ -16,7 +16,7 @@ from bot.history import open_history
 from bot.slack import render
 from bot.slack.app import create_app
 from bot.slack.kept import summaries_path
-from tests.support.legacy_log import START, write
+from tests.support.legacy_log import START, many_failures, write
 from tests.support.slack import actions_of, click, payload, post_form, share, summary_for, texts
 
 _ids = itertools.count(1)
@@ -217,24 +217,6 @@ def test_similar_incidents_lists_the_same_failure_on_any_server_resolved_first(
 
 
 # --- Show all ---------------------------------------------------------------------------
-
-
-def many_failures(path, kinds: int, server="NDES01.contoso.com"):
-    """A log with `kinds` different diagnostic codes: more failure lines than a summary shows."""
-    from tests.support.evtx_writer import Record, write_evtx
-    from tests.support.legacy_log import CHANNEL, PROVIDER
-
-    def records():
-        for k in range(kinds):
-            for j in range(2):
-                yield Record(event_id=20502, time=START + timedelta(minutes=k * 3 + j),
-                             provider=PROVIDER, channel=CHANNEL, computer=server, level=2,
-                             data=[("Device ID", f"dev-{k}-{j}"), ("CA Name", "CONTOSO-CA"),
-                                   ("Certificate Template", "IntuneWiFi"),
-                                   ("Diagnostic Code", f"0x{0x80000000 + k:08X}")])  # fmt: skip
-
-    write_evtx(path, records())
-    return path
 
 
 def test_show_all_expands_a_summary_that_was_cut(slack, fake_slack, tmp_path, settings, services):

@@ -41,3 +41,18 @@ def records(failures: int, successes: int = 0, *, server: str = "NDES01.contoso.
 def write(path: Path, failures: int, successes: int = 0, **kw: object) -> Path:
     write_evtx(path, records(failures, successes, **kw))  # type: ignore[arg-type]
     return path
+
+
+def many_failures(path, kinds: int, server="NDES01.contoso.com"):
+    """A log with `kinds` different diagnostic codes: more failure lines than a summary shows."""
+    def records():
+        for k in range(kinds):
+            for j in range(2):
+                yield Record(event_id=20502, time=START + timedelta(minutes=k * 3 + j),
+                             provider=PROVIDER, channel=CHANNEL, computer=server, level=2,
+                             data=[("Device ID", f"dev-{k}-{j}"), ("CA Name", "CONTOSO-CA"),
+                                   ("Certificate Template", "IntuneWiFi"),
+                                   ("Diagnostic Code", f"0x{0x80000000 + k:08X}")])  # fmt: skip
+
+    write_evtx(path, records())
+    return path

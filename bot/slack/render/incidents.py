@@ -44,6 +44,11 @@ def history_lines(history: Mapping[str, Any], limit: int | None = SHOWN_INCIDENT
         left = int(history.get(f"{key}_total", len(shown))) - len(shown)
         if left > 0:
             lines.append(f"{label}: …and {left:,} more")
+    if history.get("untracked"):
+        n = int(history["untracked"])
+        lines.append(f":scissors: {n:,} more failure kind{'s' if n != 1 else ''} past the "
+                     f"{int(history.get('incident_limit', 0)):,} incidents one log may open: stored, "
+                     "no incident")  # fmt: skip
     for recent in history.get("recent") or ():
         lines.append(recent_line(recent))
     return lines

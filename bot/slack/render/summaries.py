@@ -86,6 +86,9 @@ def summary(
     return message(fallback, blocks, tail=tail)
 
 
+SHOW_ALL_MESSAGES = 10  # messages one "Show all" click may post (the summary and 9 more)
+
+
 def summary_full(
     data: Mapping[str, Any],
     history: Mapping[str, Any] | None,
@@ -101,6 +104,12 @@ def summary_full(
     out = [message(fallback, first, tail=tail)]
     for i in range(0, len(rest), MAX_BLOCKS):
         out.append(message(f"{fallback} (continued)", rest[i : i + MAX_BLOCKS]))
+    if len(out) > SHOW_ALL_MESSAGES:  # a thread of 136 posts helps nobody, and Slack throttles it
+        left = sum(len(m["blocks"]) for m in out[SHOW_ALL_MESSAGES - 1 :])
+        out = out[: SHOW_ALL_MESSAGES - 1]
+        note = (f":scissors: {left:,} more sections not posted: `intune-bot summarize FILE --json` "
+                "lists everything")  # fmt: skip
+        out.append(message(f"{fallback} (cut)", [context(note)]))
     return out
 
 
@@ -137,6 +146,7 @@ def _summary_body(
         span = (span + "\n" if span else "") + _chain_line(hops)
     blocks = [section(head + (f"\n{span}" if span else ""))]
     total = sum(int(f.get("count", 0)) for f in failures)
+    total += int(((data.get("cut") or {}).get("failures") or {}).get("events", 0))
     if failures:
         top = failures[0]
         lead = (
@@ -154,13 +164,16 @@ def _summary_body(
         fallback = f"{escape(name)}: no connector events"
     blocks.append(section(lead))
     blocks += _check_first(data.get("check_first"))
+    cut = data.get("cut") or {}
     if failures:
         blocks += _list("*Failures*", _failure_lines(failures), full)
+        blocks += _cut(cut.get("failures"), "failure")
         affected = _affected(failures, data.get("affected") or {})
         if affected:
             blocks.append(section(affected))
     if warnings:
         blocks += _list("*Warnings*", [_failure_line(f) for f in warnings], full)
+        blocks += _cut(cut.get("warnings"), "warning")
     rates = [_rate_line(r) for r in data.get("success_rates") or ()]
     if rates:
         blocks += _list("*Success rates*", rates, full)
@@ -178,6 +191,17 @@ def _summary_body(
     elif pending:  # the summary goes out first; the history follows in a second update
         blocks.append(context(CHECKING_HISTORY))
     return fallback, blocks
+
+
+def _cut(cut: Mapping[str, int] | None, what: str) -> list[dict]:
+    """What a summary of very many kinds did not keep, named as cut (bot.summary.MAX_GROUPS)."""
+    if not cut:
+        return []
+    return [context(
+        f":scissors: {counted(int(cut['kinds']), f'more kind of {what}', f'more kinds of {what}')} "
+        f"({counted(int(cut['events']), 'event')}) past the {int(cut['kept']):,} kinds kept: "
+        "counted in the totals, not listed"
+    )]  # fmt: skip
 
 
 def _list(title: str, lines: Sequence[str], full: bool) -> list[dict]:
