@@ -97,6 +97,21 @@ TOPICS = [
     ("3", "PFX import: 0x8010002c", "0x8010002C"),
 ]
 
+# The closing note's leftovers (closing.md, issue 10 "Left"), copied from it:
+# the HTTP_E_STATUS codes a Windows device logs for SCEP, and the connector's
+# early-2022 wordings of 4006 and 4008.
+LEFTOVER_CODES = {
+    "0x80190190": "HTTP_E_STATUS_BAD_REQUEST",
+    "0x80190193": "HTTP_E_STATUS_FORBIDDEN",
+    "0x80190194": "HTTP_E_STATUS_NOT_FOUND",
+    "0x801901F4": "HTTP_E_STATUS_SERVER_ERROR",
+    "0x801901F7": "HTTP_E_STATUS_SERVICE_UNAVAIL",
+}
+EARLY_WORDINGS = {
+    "4006": "Successfully issued certificate for request.",
+    "4008": "Successfully notified Intune of request.",
+}
+
 # Named by the issue, but no stored public source gives the text or a cause.
 KNOWN_GAPS = {
     f"{NDES}:8": "NDES event 8: its message text is in no readable public source (gradenegger's overview is cut there)",
@@ -139,6 +154,20 @@ def test_hresult_families():
     assert len(names) >= 60
     for prefix in HRESULT_FAMILIES:
         assert any(n.startswith(prefix) for n in names), f"no {prefix}* HRESULT"
+
+
+@pytest.mark.parametrize(("code", "name"), sorted(LEFTOVER_CODES.items()))
+def test_http_status_hresult_is_named(code, name):
+    entry = default_catalogue().get(code)
+    assert entry is not None, f"{code} ({name}) has no entry"
+    assert entry.kind == "hresult"
+    assert entry.name == name
+
+
+@pytest.mark.parametrize(("event_id", "wording"), sorted(EARLY_WORDINGS.items()))
+def test_early_connector_wording_is_kept(event_id, wording):
+    entry = default_catalogue().event(event_id, "current")
+    assert wording in entry.other_wordings
 
 
 if __name__ == "__main__":
