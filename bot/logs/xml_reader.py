@@ -4,7 +4,9 @@ Streaming: the file is decoded and fed to an incremental parser 64 KiB at a
 time, and each <Event> element is dropped as soon as it has been normalized,
 so memory does not grow with the file. Safe on hostile input: DOCTYPE and
 ENTITY declarations (entity-expansion attacks, external entities) are refused
-before they reach the parser, and one event may not exceed MAX_EVENT_BYTES.
+before they reach the parser, one event may not exceed MAX_EVENT_BYTES nor nest
+deeper than MAX_DEPTH, and top-level elements that are not events are dropped
+(counted as ignored) like events, so millions of them cost neither memory nor time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.logs.state import ReadState
 
 BLOCK = 64 * 1024
 MAX_EVENT_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64  # an <Event> is 4 levels deep under <Events>; EventData XML adds a few
 
 _DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 _DANGEROUS = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.I)
@@ -50,6 +53,7 @@ def stream_elements(
         parser.feed(f"<{_WRAPPER}>")
     decoder = codecs.getincrementaldecoder(sniffed.encoding or "utf-8")(errors="replace")
     root: ET.Element | None = None
+    others = 0  # top-level elements that are not `local_name`
     depth = 0
     count = 0
     since_event = 0  # characters fed since the last complete element
@@ -81,13 +85,19 @@ def stream_elements(
                         depth += 1
                         if root is None:
                             root = elem
+                        if depth > MAX_DEPTH:  # ElementTree would hold every level in memory
+                            state.problem(f"event {count + 1}", f"its XML nests deeper than {MAX_DEPTH} elements, which event exports never do: reading stopped")
+                            return
                         continue
                     depth -= 1
-                    if depth != 1 or not elem.tag.endswith(local_name):
+                    if depth != 1:
                         continue
-                    count += 1
+                    if elem.tag.endswith(local_name):
+                        count += 1
+                        yield count, elem
+                    else:  # not an event: dropped as well, or millions would pile up under the root
+                        others += 1
                     since_event = 0
-                    yield count, elem
                     if root is not None:
                         root.clear()  # drop the finished element: memory stays flat
             except ET.ParseError as err:
@@ -104,4 +114,6 @@ def stream_elements(
                 state.problem(f"event {count + 1}", "one event is larger than 16 MB: reading stopped")
                 return
             if not raw:
+                if others:
+                    state.problem("file", f"{others:,} top-level XML elements are not <{local_name}> elements: skipped")
                 return
