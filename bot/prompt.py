@@ -14,6 +14,7 @@ until its end, with no prompt. Nothing here needs Slack or the network.
 from __future__ import annotations
 
 import contextlib
+import re
 import shlex
 import sys
 from collections.abc import Callable, Iterator
@@ -107,6 +108,8 @@ def reply(line: str, settings: Settings) -> str:
     """The answer the bot would give in Slack, as terminal text."""
     if line.lower() in ("help", "?", "/intune", "/intune help"):
         return INTRO
+    # "summarize FILE", as README's CLI examples spell it, is a drop here too.
+    line = re.sub(r"^(intune-bot\s+)?summarize\s+(?=\S)", "", line)
     path = as_path(line)
     if path is not None:
         return dropped(path, settings.max_upload_bytes)

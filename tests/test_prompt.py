@@ -181,3 +181,11 @@ def test_prompt_unpacks_a_zip_only_as_far_as_the_upload_limit(tmp_path):
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "1 MB" in done.stdout
+
+
+def test_prompt_reads_summarize_file_as_readme_spells_it(tmp_path):
+    log = legacy_log.write(tmp_path / "ndes01.evtx", 3)
+    done = piped(f"summarize {log}\nintune-bot summarize {log}\n", tmp_path / "history.db")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("ndes01.evtx: 3 records (evtx)") == 2
+    assert "No such file" not in done.stdout
