@@ -3,6 +3,7 @@ what a list of posts showed, and waiting for an upload's summary."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -167,7 +168,9 @@ def serving(app, fake_slack: FakeSlack, **options) -> Iterator[SlackSender]:
         yield SlackSender(f"http://127.0.0.1:{server.effective_port}", fake_slack)
     finally:
         # Close from inside waitress's own loop: closing sockets under a running select() races.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        # EBADF: the trigger is already closed, so the loop has already ended.
+        with contextlib.suppress(OSError):
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(5)
         server.task_dispatcher.shutdown()
 
