@@ -56,8 +56,11 @@ def from_json(rec: dict) -> Event:
     event_id = system.get("EventID")
     if type(event_id) is dict:
         event_id = event_id.get("#text")
+    # Damage can give any field any JSON type (a Computer that is a number, a Provider
+    # that is a string): every one is brought to its type here, at the reader's edge.
     provider = system.get("Provider")
-    provider = provider["#attributes"].get("Name", "") if provider else ""
+    attributes = provider.get("#attributes") if type(provider) is dict else None
+    provider = _text(attributes.get("Name", "")) if type(attributes) is dict else ""
     created = system.get("TimeCreated")
     if created:
         when = datetime.fromisoformat(created["#attributes"]["SystemTime"])
@@ -76,10 +79,14 @@ def from_json(rec: dict) -> Event:
         int(event_id),
         level if type(level) is int else _level(level),
         provider,
-        system.get("Channel") or "",
-        system.get("Computer") or "",
+        _string(system.get("Channel")),
+        _string(system.get("Computer")),
         data,
     )
+
+
+def _string(value: object) -> str:
+    return value if type(value) is str else _text(value)
 
 
 def _level(value: object) -> int | None:
