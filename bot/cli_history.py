@@ -20,6 +20,7 @@ from bot.cli_options import db_option
 
 if TYPE_CHECKING:
     from bot.history import History, Incident, IngestResult, ServerInfo
+    from bot.listing import Listing
 
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -63,16 +64,17 @@ def opened(db_path: str | None, *, readonly: bool = False) -> Iterator[History]:
         raise click.ClickException(str(err)) from None
 
 
-def _missing(db_path: str | None) -> bool:
-    """Say so when there is no history file yet (reading never creates one)."""
-    from bot.history import default_path
+def _listed(db_path: str | None, verb: str, server: str | None = None, **filters: Any) -> Listing:
+    """What `verb` lists (bot/listing.py); a store that cannot be read is one line and exit 1.
 
-    path = Path(db_path).expanduser() if db_path else default_path()
-    if path.exists():
-        return False
-    click.echo(f"No history yet: {path} does not exist "
-               "(`intune-bot summarize FILE --record` starts one).")  # fmt: skip
-    return True
+    Reading never creates the store: a missing one is an empty listing that says so."""
+    from bot.history import default_path
+    from bot.listing import listing
+
+    found = listing(Path(db_path) if db_path else default_path(), verb, server, **filters)
+    if found.error is not None:
+        raise click.ClickException(found.error)
+    return found
 
 
 class HistoryGroup(click.Group):
@@ -137,23 +139,13 @@ def list_incidents(
         intune-bot history list NDES01 --since 7d
         intune-bot history list --status open --json
     """
-    if not as_json and _missing(db_path):
-        return
-    with opened(db_path, readonly=True) as store:
-        incidents = store.incidents(
-            server=server,
-            status=status,
-            event_id=event_id,
-            since=datetime.now(UTC) - since if since else None,
-            limit=limit,
-        )
+    found = _listed(db_path, "history", server, status=status, event_id=event_id,
+                    since=datetime.now(UTC) - since if since else None, limit=limit)  # fmt: skip
     if as_json:
-        payload = {"server": server, "incidents": [i.to_dict() for i in incidents]}
+        payload = {"server": server, "incidents": [i.to_dict() for i in found.incidents]}
         click.echo(json.dumps(payload, ensure_ascii=False))
-    elif not incidents:
-        click.echo(f"No incidents recorded for {server}." if server else "No incidents recorded.")
     else:
-        click.echo(format_incidents(incidents))
+        click.echo(_nothing(found) or format_incidents(found.incidents))
 
 
 @history.command()
@@ -235,16 +227,17 @@ def servers(as_json: bool, db_path: str | None) -> None:
         intune-bot servers
         intune-bot servers --json --db ./history.db
     """
-    if not as_json and _missing(db_path):
-        return
-    with opened(db_path, readonly=True) as store:
-        rows = store.servers()
+    found = _listed(db_path, "servers")
     if as_json:
-        click.echo(json.dumps({"servers": [s.to_dict() for s in rows]}, ensure_ascii=False))
-    elif not rows:
-        click.echo("No servers recorded yet: upload a connector log first.")
+        click.echo(json.dumps({"servers": [s.to_dict() for s in found.servers]}, ensure_ascii=False))
     else:
-        click.echo(format_servers(rows))
+        click.echo(_nothing(found) or format_servers(found.servers))
+
+
+def _nothing(found: Listing) -> str | None:
+    from bot.listing import TERMINAL, nothing_listed
+
+    return nothing_listed(found, TERMINAL)
 
 
 def register(cli: click.Group) -> None:

@@ -153,24 +153,16 @@ def lookup_text(text: str) -> str:
 
 def question(text: str, settings: Settings) -> str:
     """A lookup, and what the history knows of the servers the question names (as in Slack)."""
-    from bot.history import HistoryError
-    from bot.search import lookup
+    from bot.asking import ask
+    from bot.listing import not_read
     from bot.textfmt import format_answer, format_known
-    from bot.triage import history_at, servers_named, what_history_knows
 
-    lang = guess_lang(text)
-    found = lookup(text, lang=lang)
-    out = format_answer(found, lang)
-    if not settings.db_path.exists():  # a question never creates the store
-        return out
-    try:
-        with history_at(settings.db_path) as history:
-            named = servers_named(text, history) if history else []
-            if history and named:
-                known = what_history_knows(history, found, named)
-                out += "\n\n" + format_known([k.to_dict() for k in known])
-    except HistoryError as err:  # the answer stands; say why the history part is missing
-        out += f"\n\nThe history could not be read: {err}"
+    asked = ask(text, settings.db_path)
+    out = format_answer(asked.answer, asked.lang)
+    if asked.known:
+        out += "\n\n" + format_known([k.to_dict() for k in asked.known])
+    if asked.history_error:  # the answer stands; say why the history part is missing
+        out += "\n\n" + not_read(asked.history_error)
     return out
 
 
@@ -209,22 +201,10 @@ def as_path(line: str) -> Path | None:
 def stored(verb: str, server: str, settings: Settings) -> str:
     """`/intune history [SERVER]` and `/intune servers`, as `intune-bot history` prints them."""
     from bot.cli_history import format_incidents, format_servers
-    from bot.history import HistoryError
-    from bot.triage import reading
+    from bot.listing import TERMINAL, listing, nothing_listed
 
-    if not settings.db_path.exists():  # read-only: never create the store to say it is empty
-        return (
-            f"No history yet ({settings.db_path} does not exist): "
-            "`intune-bot summarize FILE --record` starts one."
-        )
-    try:
-        with reading(settings.db_path) as history:
-            if verb == "servers":
-                found = history.servers()
-                return format_servers(found) if found else "No connector servers recorded yet."
-            listed = history.incidents(server=server or None, limit=30)
-            if listed:
-                return format_incidents(listed)
-            return "No incidents recorded" + (f" for {server}." if server else ".")
-    except HistoryError as err:
-        return f"The history could not be read: {err}"
+    found = listing(settings.db_path, verb, server)
+    said = nothing_listed(found, TERMINAL)
+    if said is not None:
+        return said
+    return format_servers(found.servers) if verb == "servers" else format_incidents(found.incidents)

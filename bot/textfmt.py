@@ -9,6 +9,7 @@ import textwrap
 
 from bot.hops import HOP_LABELS, HOPS, chain_steps
 from bot.knowledge import Entry
+from bot.listing import no_incidents
 from bot.search import Answer, Match, generation_ids, shared_label, shared_number
 
 WIDTH = 88
@@ -299,7 +300,7 @@ def format_known(places: list[dict]) -> str:
         server = place.get("server")
         where = "this thread's incidents" if place.get("where") == "thread" else server
         if not place.get("items"):
-            out.append(f"No incidents recorded for {server}.")
+            out.append(no_incidents(server))
             continue
         out.append(f"What the history knows about {where}:")
         for item in place["items"]:

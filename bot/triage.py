@@ -2,8 +2,8 @@
 
 - `ingest(path, summary, source, history)`: record a log, and say what the history
   now knows of its failures (the Slack upload, `summarize --record`, the prompt);
-- `what_history_knows(history, answer, servers, ...)`: a question's failure on the
-  servers it names, or in the thread of a summary;
+- a question and what the history knows of it: bot/asking.py; `history` and `servers`
+  listings and their sentences: bot/listing.py;
 - `home_data(history)`: the App Home's servers, open incidents, recurring failures;
 - `build_digest(history, now)`: the daily digest's new, still open, resolved incidents;
 - `resolve`, `similar`, `incident_dicts`: the incident workflow's reads and writes.
@@ -42,7 +42,6 @@ from bot.history.opener import describe
 from bot.history.queries import Visible
 
 if TYPE_CHECKING:
-    from bot.search import Answer
     from bot.summary_values import Summary
 
 log = logging.getLogger(__name__)
@@ -194,101 +193,6 @@ def server_named_in(history: History, *texts: str, visible: Visible = None) -> s
             if re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", haystack, re.I):
                 found.add(info.name)
     return found.pop() if len(found) == 1 else None
-
-
-# --- what the history knows about a question --------------------------------------------
-
-
-@dataclass(frozen=True)
-class Known:
-    """The history of one place a question points at: a summary's thread, or a server.
-
-    `items` are {"incident": Incident.to_dict(), "recent": Recent.to_dict()}, the latest
-    incident of each distinct failure; empty when the server has no incidents recorded.
-    """
-
-    where: str  # "thread" | "server"
-    server: str | None
-    items: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"where": self.where, "server": self.server, "items": self.items}
-
-
-NAMED_SERVERS = 2  # servers of one question whose history is told
-
-
-def servers_named(text: str, history: History, visible: Visible = None) -> list[str]:
-    """The known servers a text names, in full or by short name ("NDES01")."""
-    words = {w.strip("?.,;:!()'\"").casefold() for w in text.split()}
-    names = []
-    for server in history.servers(visible):
-        full = server.name.casefold()
-        if full in words or full.split(".")[0] in words:
-            names.append(server.name)
-    return names
-
-
-def what_history_knows(
-    history: History, answer: Answer | None, servers: Sequence[str],
-    thread: tuple[str, str] | None = None, thread_ids: Sequence[int] = (),
-    visible: Visible = None,
-) -> list[Known]:  # fmt: skip
-    """The question's failure on the servers it names, or in the summary thread it was asked in.
-
-    `thread_ids` are more incidents of that thread (the front end may keep summaries
-    whose ongoing incidents belong to an older thread). Without a failure in the
-    answer, or none of it recorded, the latest failures of the place are told.
-    """
-    entry = answer.best.entry if answer is not None and answer.best else None
-    out: list[Known] = []
-    if thread:
-        found = history.incidents_in_thread(*thread, visible=visible)
-        known = {i.id for i in found}
-        for incident_id in thread_ids:
-            if incident_id not in known:
-                found += _incident_or_none(history, incident_id, visible)
-        found.sort(key=lambda i: i.last, reverse=True)
-        items = _with_recent(history, _about(found, entry) or found, visible)
-        out.append(Known("thread", None, items))
-    for server in servers[:NAMED_SERVERS]:
-        found = history.incidents(server=server, limit=50, visible=visible)
-        items = _with_recent(history, _about(found, entry) or found, visible) if found else []
-        out.append(Known("server", server, items))
-    return out
-
-
-def _incident_or_none(history: History, incident_id: int, visible: Visible) -> list[Incident]:
-    try:
-        return [history.incident(incident_id, visible)]
-    except HistoryError:  # folded into another incident since, or not to be shown here
-        return []
-
-
-def _about(incidents: Sequence[Incident], entry: Any) -> list[Incident]:
-    """The incidents of the failure the question names (event ID, code or HRESULT)."""
-    if entry is None:
-        return []
-    if entry.kind == "event":
-        return [i for i in incidents if str(i.event_id) == entry.id]
-    return [i for i in incidents if (i.code or "").lower() == entry.id.lower()]
-
-
-def _with_recent(
-    history: History, incidents: Sequence[Incident], visible: Visible, top: int = 3
-) -> list[dict]:
-    """The latest incident of each distinct failure and server, with its 30-day history."""
-    seen, items = set(), []
-    for i in incidents:
-        key = (i.server, i.event_id, i.code)
-        if key in seen:
-            continue
-        seen.add(key)
-        recent = history.recent(i.server, i.event_id, i.code, visible=visible).to_dict()
-        items.append({"incident": i.to_dict(), "recent": recent})
-        if len(items) == top:
-            break
-    return items
 
 
 # --- Home ---------------------------------------------------------------------------------

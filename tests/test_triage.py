@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
 
+from bot.asking import servers_named, what_history_knows
 from bot.cli import cli
 from bot.history import open_history
 from bot.search import lookup
@@ -17,8 +18,6 @@ from bot.triage import (
     history_at,
     home_data,
     ingest,
-    servers_named,
-    what_history_knows,
 )
 from tests.support import legacy_log
 from tests.support.connector_logs import START, legacy_pkcs_ca_outage, two_servers

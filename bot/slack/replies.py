@@ -6,13 +6,13 @@ import json
 import logging
 from pathlib import Path
 
+from bot.asking import ask
 from bot.commands import Command, guess_lang, parse, strip_mentions
-from bot.history import HistoryError
+from bot.listing import SLACK, VERBS, listing, nothing_listed
 from bot.search import lookup
 from bot.slack import render
 from bot.slack.kept import thread_incident_ids
 from bot.slack.membership import Scope
-from bot.triage import history_at, reading, servers_named, what_history_knows
 
 log = logging.getLogger(__name__)
 
@@ -25,22 +25,15 @@ def command(text: str, db: Path | None, *, scope: Scope) -> render.Message:
     cmd = parse(text)
     if cmd.verb == "help":
         return render.help_message()
-    if cmd.verb in ("history", "servers"):
+    if cmd.verb in VERBS:
         if db is None:
             return render.plain("The history store is not available right now.")
-        if not Path(db).exists():  # reading never creates it
-            return render.plain(
-                "No history yet: share a connector log in a channel I am in and I will start one."
-            )
-        try:
-            with reading(db) as history:
-                visible = scope(history.channels())
-                if cmd.verb == "servers":
-                    return render.servers([s.to_dict() for s in history.servers(visible)])
-                found = history.incidents(server=cmd.arg or None, limit=30, visible=visible)
-                return render.incidents([i.to_dict() for i in found], cmd.arg or None)
-        except HistoryError as err:
-            return render.plain(f"The history could not be read: {err}")
+        found = listing(db, cmd.verb, cmd.arg, visible_of=scope)
+        if found.missing is not None or found.error is not None:
+            return render.plain(nothing_listed(found, SLACK) or "")
+        if cmd.verb == "servers":
+            return render.servers([s.to_dict() for s in found.servers])
+        return render.incidents([i.to_dict() for i in found.incidents], found.server)
     return looked_up(cmd, guess_lang(cmd.arg))
 
 
@@ -74,19 +67,12 @@ def question(
     cmd = parse(text)
     if cmd.verb != "lookup":
         return command(text, db, scope=scope)
-    lang = guess_lang(text)
     if cmd.ids:
-        return looked_up(cmd, lang, share=False)
-    found = lookup(text, lang=lang)
-    msg = render.answer(found, lang, share=False)
-    try:
-        with history_at(db) as history:
-            if history:
-                visible = scope(history.channels())
-                extra = thread_incident_ids(db, *thread) if thread else []
-                named = servers_named(text, history, visible)
-                known = what_history_knows(history, found, named, thread, extra, visible)
-                msg["blocks"] += render.history_knows([k.to_dict() for k in known])
-    except HistoryError as err:  # the answer still goes out
-        log.warning("history not read: %s", err)
+        return looked_up(cmd, guess_lang(text), share=False)
+    extra = thread_incident_ids(db, *thread) if db and thread else []
+    asked = ask(text, db, scope=scope, thread=thread, thread_ids=extra)
+    if asked.history_error:  # the answer still goes out
+        log.warning("history not read: %s", asked.history_error)
+    msg = render.answer(asked.answer, asked.lang, share=False)
+    msg["blocks"] += render.history_knows([k.to_dict() for k in asked.known])
     return render.message(msg["text"], msg["blocks"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.listing import SLACK, no_incidents, no_servers
 from bot.slack.render.actions import NOTE_BLOCK, NOTE_INPUT, NOTE_MAX, RESOLVE_VIEW
 from bot.slack.render.blocks import (
     Message,
@@ -86,9 +87,7 @@ def incidents(items: Sequence[Mapping[str, Any]], server: str | None = None) -> 
     """`/intune history [SERVER]`: incidents, latest first, open or how they were resolved."""
     where = f" for {code(server)}" if server else ""
     if not items:
-        return plain(
-            f"No incidents recorded{where}. Drop a connector event log in a channel I am in."
-        )
+        return plain(no_incidents(code(server) if server else None, SLACK))
     lines = []
     for i in items:
         status = escape(i.get("status", ""))
@@ -102,9 +101,7 @@ def incidents(items: Sequence[Mapping[str, Any]], server: str | None = None) -> 
 def servers(items: Sequence[Mapping[str, Any]]) -> Message:
     """`/intune servers`: every connector server the history knows, most recently seen first."""
     if not items:
-        return plain(
-            "No connector servers recorded yet. Drop a connector event log in a channel I am in."
-        )
+        return plain(no_servers(SLACK))
     lines = [
         f"• {_server(s.get('name', '?'))}: {int(s.get('open_incidents', 0))} open of "
         f"{int(s.get('incidents', 0))} incidents, last seen {_when(s.get('last_seen'))}"
