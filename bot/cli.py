@@ -208,11 +208,11 @@ def summarize(
         click.echo(format_summary(summary, lang))
         if ingest is not None:
             from bot.cli_history import format_ingest
-            from bot.textfmt import format_recent
+            from bot.history_words import recent as recent_line
 
             click.echo("\n" + format_ingest(ingest.result))
             for recent in ingest.recent:  # what a Slack upload's summary says below its history
-                click.echo(format_recent(recent.to_dict()))
+                click.echo(recent_line(recent.to_dict()))
     if not_recorded:
         raise click.ClickException(f"not recorded: {not_recorded.message}")
 

@@ -328,11 +328,10 @@ def format_server(server: ServerInfo) -> str:
     return format_servers([server]).splitlines()[1]
 
 
-UNKNOWN_SERVER = "unknown server"  # the nameless server of older CSV / TXT uploads
-
-
 def server_label(name: str) -> str:
-    return name if name.strip() else UNKNOWN_SERVER
+    from bot.history_words import TERMINAL  # the one wording of the nameless server
+
+    return TERMINAL.server(name)
 
 
 def _when(t: datetime | None) -> str:

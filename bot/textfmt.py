@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
+from bot.history_words import TERMINAL, failure, recent
 from bot.hops import HOP_LABELS, HOPS, chain_steps
 from bot.knowledge import Entry
 from bot.listing import no_incidents
@@ -275,24 +276,6 @@ def _group_line(g: dict, t: dict) -> str:
 # --- what the history says --------------------------------------------------------------
 
 
-def format_recent(r: dict) -> str:
-    """ "NDES01 had 20502 (0x...) in 3 incidents over the last 30 days; last resolved ..."."""
-    what = str(r.get("event_id", "?")) + (f" ({r['code']})" if r.get("code") else "")
-    n = int(r.get("incidents", 0))
-    line = (
-        f"{r.get('server', '?')} had {what} in {n} incident{'s' if n != 1 else ''} "
-        f"over the last {int(r.get('days', 30))} days"
-    )
-    fixed = r.get("last_resolution")
-    if fixed:
-        line += f"; last resolved {_when(fixed.get('resolved_at'))}"
-        if fixed.get("resolved_by"):
-            line += f" by {fixed['resolved_by']}"
-        if fixed.get("note"):
-            line += f": {fixed['note']}"
-    return line
-
-
 def format_known(places: list[dict]) -> str:
     """What the history knows about a question (`triage.what_history_knows`, as dicts)."""
     out: list[str] = []
@@ -305,16 +288,12 @@ def format_known(places: list[dict]) -> str:
         out.append(f"What the history knows about {where}:")
         for item in place["items"]:
             inc = item["incident"]
-            what = str(inc.get("event_id", "?")) + (f" ({inc['code']})" if inc.get("code") else "")
+            what = failure(inc.get("event_id"), inc.get("code"))
             out.append(
-                f"  #{inc.get('id')} {what} on {inc.get('server', '?')}, {int(inc.get('count', 0)):,}x, "
-                f"{_when(inc.get('first'))} -> {_when(inc.get('last'))} UTC, {inc.get('status')}"
+                f"  #{inc.get('id')} {what} on {TERMINAL.server(inc.get('server'))}, "
+                f"{int(inc.get('count', 0)):,}x, "
+                f"{TERMINAL.when(inc.get('first'))} -> {TERMINAL.when(inc.get('last'))} UTC, {inc.get('status')}"
             )
             if (item.get("recent") or {}).get("incidents"):
-                out.append("    " + format_recent(item["recent"]))
+                out.append("    " + recent(item["recent"]))
     return "\n".join(out)
-
-
-def _when(iso: object) -> str:
-    """An ISO 8601 UTC time as "2026-11-02 08:00"."""
-    return str(iso or "?").replace("T", " ")[:16]

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.history_words import UNKNOWN_SERVER
+
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_TEXT = 3000  # the top-level fallback text; Slack allows 40k, notifications show far less
@@ -40,7 +42,6 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
-UNKNOWN_SERVER = "unknown server"  # incidents an older release recorded from nameless exports
 
 
 def server(name: object) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.listing import SLACK, no_incidents, no_servers
+from bot import history_words
+from bot.listing import SLACK as SLACK_VOICE
+from bot.listing import no_incidents, no_servers
 from bot.slack.render.actions import NOTE_BLOCK, NOTE_INPUT, NOTE_MAX, RESOLVE_VIEW
 from bot.slack.render.blocks import (
     Message,
@@ -55,20 +57,14 @@ def history_lines(history: Mapping[str, Any], limit: int | None = SHOWN_INCIDENT
     return lines
 
 
+# Slack's way of showing the parts of the history's sentences (bot/history_words.py).
+SLACK = history_words.Marks(text=escape, server=_server, when=_when, person=mention,
+              note=lambda note: f"“{escape(note)}”")  # fmt: skip
+
+
 def recent_line(r: Mapping[str, Any]) -> str:
-    """ "NDES01 had this failure in 3 incidents over 30 days; last fixed by … : note"."""
-    what = escape(r.get("event_id", "?")) + (f" ({escape(r['code'])})" if r.get("code") else "")
-    n = int(r.get("incidents", 0))
-    line = (
-        f":calendar: {_server(r.get('server', '?'))} had {what} in {n} incident{'s' if n != 1 else ''} "
-        f"over the last {int(r.get('days', 30))} days"
-    )
-    fixed = r.get("last_resolution")
-    if fixed:
-        line += f"; last resolved {_when(fixed.get('resolved_at'))}"
-        if fixed.get("note"):
-            line += f": “{escape(fixed['note'])}”"
-    return line
+    """ "NDES01 had this failure in 3 incidents over the last 30 days; last resolved by … : note"."""
+    return f":calendar: {history_words.recent(r, SLACK)}"
 
 
 def incident_line(inc: Mapping[str, Any]) -> str:
@@ -87,7 +83,7 @@ def incidents(items: Sequence[Mapping[str, Any]], server: str | None = None) -> 
     """`/intune history [SERVER]`: incidents, latest first, open or how they were resolved."""
     where = f" for {code(server)}" if server else ""
     if not items:
-        return plain(no_incidents(code(server) if server else None, SLACK))
+        return plain(no_incidents(code(server) if server else None, SLACK_VOICE))
     lines = []
     for i in items:
         status = escape(i.get("status", ""))
@@ -101,7 +97,7 @@ def incidents(items: Sequence[Mapping[str, Any]], server: str | None = None) -> 
 def servers(items: Sequence[Mapping[str, Any]]) -> Message:
     """`/intune servers`: every connector server the history knows, most recently seen first."""
     if not items:
-        return plain(no_servers(SLACK))
+        return plain(no_servers(SLACK_VOICE))
     lines = [
         f"• {_server(s.get('name', '?'))}: {int(s.get('open_incidents', 0))} open of "
         f"{int(s.get('incidents', 0))} incidents, last seen {_when(s.get('last_seen'))}"
@@ -218,14 +214,12 @@ def known_lines(items: Sequence[Mapping[str, Any]]) -> list[str]:
         line = f"• {incident_line(inc)} — {status}"
         n = int(recent.get("incidents", 0))
         if n:
-            line += f"; {n} incident{'s' if n != 1 else ''} in the last {int(recent.get('days', 30))} days"
+            line += f"; {history_words.incidents(n)} in the last {int(recent.get('days', 30))} days"
         if recent.get("last"):
             line += f", last on {_when(recent['last'])}"
-        fixed = recent.get("last_resolution")
+        fixed = history_words.resolved(recent.get("last_resolution"), SLACK)
         if fixed:
-            line += f". Last resolved {_when(fixed.get('resolved_at'))} by {mention(fixed.get('resolved_by'))}"
-            if fixed.get("note"):
-                line += f": “{escape(fixed['note'])}”"
+            line += f"; {fixed}"
         lines.append(line)
     return lines
 
