@@ -246,3 +246,16 @@ def test_names_windows_opens_as_devices_or_streams_are_never_download_paths(tmp_
         assert path.name.split(".")[0].upper() not in ("CON", "NUL", "COM1", "LPT9")
         assert ":" not in path.name
     assert temp_path(tmp_path, "Console.evtx").name == "Console.evtx"
+
+
+def test_a_rate_limited_summary_update_is_sent_again_after_retry_after(slack, fake_slack, tmp_path):
+    from tests.support.legacy_log import write as write_log
+
+    log = write_log(tmp_path / "connector.evtx", failures=5)
+    fake_slack.fail_next("chat.update", 429, {"ok": False, "error": "ratelimited"},
+                         {"Retry-After": "1"})  # fmt: skip
+    share(slack, fake_slack.add_file("F429", "connector.evtx", log.read_bytes()))
+    refused, again = fake_slack.wait_for("chat.update", 2, timeout=20)[:2]
+    assert again.at - refused.at >= 0.9  # not before Slack said it may
+    assert again["text"] == refused["text"]  # the same update, sent again
+    assert again["ts"] == refused["ts"]
