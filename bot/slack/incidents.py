@@ -29,8 +29,9 @@ from slack_sdk.errors import SlackApiError
 from bot import triage
 from bot.history import HistoryError
 from bot.settings import Settings
-from bot.slack import home, render
+from bot.slack import render
 from bot.slack.kept import keep_resolution, kept_summary
+from bot.slack.render import home
 from bot.slack.services import Services
 from bot.triage import history_at
 
