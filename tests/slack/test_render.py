@@ -130,3 +130,21 @@ def test_any_question_renders_valid_block_kit_that_pings_no_one(text):
     shown = texts([msg])  # what Slack shows (a button's value is never parsed)
     assert "<!" not in shown
     assert "<@" not in shown
+
+
+def test_an_iis_log_names_no_server_and_the_summary_shows_none(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.summary import summarize_file
+    from tests.support.chain_logs import Request, iis_lines, write_iis
+
+    t0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    log = write_iis(tmp_path / "u_ex261120.log",
+                    iis_lines([Request(t0 + timedelta(minutes=i), status=500) for i in range(4)]))  # fmt: skip
+    data = summarize_file(log).to_dict()
+
+    text = shown(render.summary(data))
+
+    assert data["failures"]
+    assert "``" not in text
+    assert "Servers (" not in text

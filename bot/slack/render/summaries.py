@@ -321,7 +321,8 @@ def _affected(failures: Sequence[Mapping[str, Any]], totals: Mapping[str, int]) 
             else:  # {name: count} or a plain list
                 names = list(value)
             for n in names:
-                seen.setdefault(str(n))
+                if str(n).strip():  # IIS and CSV records name no server: nothing to show
+                    seen.setdefault(str(n))
         if seen:
             values = list(seen)
             total = max(len(values), counted, int(totals.get(key, 0)))
