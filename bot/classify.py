@@ -186,6 +186,12 @@ def classify(event: Event, catalogue: Catalogue, *, slim: bool = False,
     )
 
 
+# The operation of an IIS request or trace line the catalogue has no entry for (a 200,
+# a trace line with no code): the one its catalogued siblings have, so that a success
+# and a failure of the same requests count in one success rate.
+HOP_OPERATION = {"iis": "web", "connector": "general", "ndes": "ndes", "ca": "ca", "device": "device"}
+
+
 def _symptom_event(event: Event, catalogue: Catalogue, family: str, entry: Entry | None,
                    outcome: str, hop: str) -> ConnectorEvent:  # fmt: skip
     """An IIS request or a legacy trace line: grouped by what it says, not by an event ID."""
@@ -200,7 +206,8 @@ def _symptom_event(event: Event, catalogue: Catalogue, family: str, entry: Entry
     fields = extract_fields(event, thorough=False) if family == "trace" else {}
     if family == "trace" and entry is not None:
         symptom = ("trace", entry.key)  # one group per catalogued symptom, however worded
-    return ConnectorEvent(event=event, entry=entry, outcome=outcome, operation=entry.operation if entry else hop, code=code,
+    operation = entry.operation if entry else HOP_OPERATION.get(hop, "general")
+    return ConnectorEvent(event=event, entry=entry, outcome=outcome, operation=operation, code=code,
                           device_id=fields.get("device"), family=family, hop=hop, symptom=symptom)  # fmt: skip
 
 

@@ -110,7 +110,8 @@ class Summarizer:
         hour = self._hour(t)
         device_key = (ce.server, ce.operation, ce.device_id) if ce.device_id else None
         if outcome == "success":
-            self.successes[str(event.event_id)] += 1
+            # IIS requests and trace lines have no event ID: counted under their source.
+            self.successes[str(event.event_id) if event.event_id else event.provider] += 1
             hour[1] += 1
             if device_key and t > self.last_success.get(device_key, _EPOCH):
                 self.last_success[device_key] = t

@@ -112,3 +112,18 @@ def test_cli_summarizes_a_zip_of_every_hop(tmp_path):
     text = CliRunner().invoke(cli, ["summarize", str(path)]).output
     assert "IIS/NDES [3 failed (BROKEN HERE)]" in text
     assert "CA [2 failed]" in text
+
+
+def test_iis_successes_count_under_iis_in_one_rate_with_its_failures(tmp_path):
+    from datetime import timedelta
+
+    from tests.support.chain_logs import Request, iis_lines, write_iis
+
+    t0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    requests = [Request(t0 + timedelta(minutes=i), status=200 if i % 2 else 500) for i in range(6)]
+    data = summarize_file(write_iis(tmp_path / "u_ex261120.log", iis_lines(requests))).to_dict()
+
+    assert data["successes"] == {"IIS": 3}  # not under a made-up event "0"
+    assert data["success_rates"] == [
+        {"operation": "web", "succeeded": 3, "failed": 3, "retried": 0, "rate": 0.5}
+    ]
