@@ -123,7 +123,8 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
     "--server",
     metavar="NAME",
     help="With --record: the server the log came from, for exports that name no computer "
-    "(Event Viewer's CSV and TXT). Events that name their computer keep it.",
+    "(Event Viewer's CSV and TXT); a short name (NDES01) means the known server it is "
+    "short for. Events that name their computer keep it.",
 )
 @db_option
 def summarize(

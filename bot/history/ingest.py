@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.history import spans
 from bot.history.opener import HistoryError
-from bot.history.queries import Queries
+from bot.history.queries import SERVER_IDS, Queries, named
 from bot.history.values import (
     IncidentChange,
     IngestResult,
@@ -60,11 +60,14 @@ class Ingest(Queries):
         - Failures, and warnings the catalogue says how to fix, extend or open incidents
           (new, ongoing, recurred); warnings with nothing to fix are only counted.
         - `server` names the server of events that name no computer (CSV exports);
-          without it such events raise NoServer, and nothing is recorded.
+          without it such events raise NoServer, and nothing is recorded. A short
+          name means the known server it is short for (`server_meant`).
         """
         uploaded_at = upload.uploaded_at or now_utc()
         if known := self._upload_id(upload.sha256):
             return self._already_recorded(known)
+        if server:
+            server = self.server_meant(server)
         # The slow Python work happens before the write lock is taken.
         rows, names, healing = _event_rows(events, server)
         with self._write(wait=UPLOAD_WAIT):
@@ -122,6 +125,25 @@ class Ingest(Queries):
             self_healing=tuple(sorted(healed, key=lambda h: (h.server, -h.count, h.event_id))),
             untracked=len(failures) - len(tracked),
         )
+
+    def server_meant(self, name: str) -> str:
+        """The server a name someone gave for a log means: the known server of that name
+        (any case), else the one known server it is the short name of, else the name.
+
+        People say "NDES01" for NDES01.contoso.com, and `history NDES01` finds it; a
+        record under "NDES01" would be a second server whose incidents never meet the
+        first's. A short name of several known servers raises HistoryError (say which).
+        """
+        name = " ".join(name.split())
+        if not name:
+            return name
+        sql = SERVER_IDS.replace("SELECT id", "SELECT name") + " ORDER BY name"
+        known = [n for (n,) in self.conn.execute(sql, named(name))]
+        exact = [n for n in known if fold_name(n) == fold_name(name)]
+        if exact or len(known) < 2:
+            return (exact or known or [name])[0]
+        shown = ", ".join(known[:3]) + (f" and {len(known) - 3} more" if len(known) > 3 else "")
+        raise HistoryError(f"{name} could be {shown}: give the server's full name")
 
     def _upload_id(self, sha256: str) -> int | None:
         row = self.conn.execute("SELECT id FROM uploads WHERE sha256 = ?", (sha256,)).fetchone()

@@ -131,13 +131,15 @@ class History(Ingest):
         """Move an incident of the unknown server to `server`, with its events.
 
         Older releases recorded CSV and TXT exports (no Computer column) under a
-        nameless server. An open incident of the same failure already on `server`
-        absorbs this one (events both had count once; resolutions and channels move).
+        nameless server. A short name means the known server it is short for. An open
+        incident of the same failure already on `server` absorbs this one (events both
+        had count once; resolutions and channels move).
         Returns the incident the failure now lives in.
         """
         server = " ".join(server.split())
         if not server:
             raise HistoryError("say which server: the name is empty")
+        server = self.server_meant(server)
         with self._write():
             row = self.conn.execute(
                 """SELECT i.server_id, s.name, i.event_id, i.code, i.kind, i.first, i.last,

@@ -88,6 +88,24 @@ def test_reassigning_onto_an_open_incident_of_the_same_failure_merges_them(old_f
             h.incident(incident.id)
 
 
+def test_reassigning_by_short_name_merges_into_the_known_server(old_file):
+    incident = nameless(old_file)
+    with open_history(old_file) as h:
+        (target,) = [i for i in h.incidents(server="NDES01.contoso.com", status="open")
+                     if (i.event_id, i.code) == (incident.event_id, incident.code)]  # fmt: skip
+        servers = len(h.servers())
+
+    result = run("history", "reassign", str(incident.id), "--server", "NDES01", "--db", str(old_file))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"Incident #{incident.id} is now on NDES01.contoso.com (merged into #{target.id})"
+    )
+    with open_history(old_file, readonly=True) as h:
+        assert len(h.servers()) == servers  # no server "NDES01" beside NDES01.contoso.com
+        assert "NDES01" not in {s.name for s in h.servers()}
+
+
 def test_only_incidents_of_the_unknown_server_can_be_reassigned(old_file):
     with open_history(old_file, readonly=True) as h:
         named = h.incidents(server="NDES02.contoso.com")[0]

@@ -66,3 +66,53 @@ def test_server_does_not_rename_events_that_name_their_computer(tmp_path):
     assert result.exit_code == 0
     with open_history(db, readonly=True) as history:
         assert {i.server for i in history.incidents()} == {EVTX_NAMED}
+
+
+def test_a_short_server_name_records_under_the_known_server_it_is_short_for(tmp_path):
+    from tests.support.legacy_log import write
+
+    db = tmp_path / "history.db"
+    run("summarize", str(write(tmp_path / "connector.evtx", failures=2)), "--record", "--db", str(db))
+
+    result = run("summarize", str(CSV), "--record", "--server", "ndes01", "--db", str(db))
+
+    assert result.exit_code == 0, result.output
+    assert f"new      #2 {EVTX_NAMED} 20102 0x00000400 (failure)" in result.stdout
+    with open_history(db, readonly=True) as history:
+        assert [s.name for s in history.servers()] == [EVTX_NAMED]
+        assert {i.server for i in history.incidents()} == {EVTX_NAMED}
+
+
+def test_a_short_name_of_two_known_servers_prints_the_summary_and_records_nothing(tmp_path):
+    from tests.support.legacy_log import write
+
+    db = tmp_path / "history.db"
+    for domain in ("contoso.com", "fabrikam.com"):
+        log = write(tmp_path / f"{domain}.evtx", failures=1, server=f"NDES01.{domain}")
+        run("summarize", str(log), "--record", "--db", str(db))
+
+    result = run("summarize", str(CSV), "--record", "--server", "NDES01", "--db", str(db))
+
+    assert result.exit_code == 1
+    assert "20102" in result.stdout  # the summary stands
+    assert result.stderr == (
+        "Error: not recorded: NDES01 could be NDES01.contoso.com, NDES01.fabrikam.com: "
+        "give the server's full name\n"
+    )
+    with open_history(db, readonly=True) as history:
+        assert {i.event_id for i in history.incidents()} == {20502}
+        assert len(history.servers()) == 2
+
+
+def test_a_server_named_in_full_is_never_taken_for_another(tmp_path):
+    from tests.support.legacy_log import write
+
+    db = tmp_path / "history.db"
+    run("summarize", str(write(tmp_path / "c.evtx", failures=1)), "--record", "--db", str(db))
+
+    result = run("summarize", str(CSV), "--record", "--server", "NDES01.fabrikam.com",
+                 "--db", str(db))  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    with open_history(db, readonly=True) as history:
+        assert sorted(s.name for s in history.servers()) == [EVTX_NAMED, "NDES01.fabrikam.com"]
