@@ -43,6 +43,10 @@ class NoServer(HistoryError):
     """Events that name no computer, and no server was given for them: nothing recorded."""
 
 
+class AmbiguousServer(HistoryError):
+    """A short server name that several known servers share: say which one."""
+
+
 class Ingest(Queries):
     """The write path of one upload, in one transaction."""
 
@@ -132,7 +136,7 @@ class Ingest(Queries):
 
         People say "NDES01" for NDES01.contoso.com, and `history NDES01` finds it; a
         record under "NDES01" would be a second server whose incidents never meet the
-        first's. A short name of several known servers raises HistoryError (say which).
+        first's. A short name of several known servers raises AmbiguousServer.
         """
         name = " ".join(name.split())
         if not name:
@@ -143,7 +147,7 @@ class Ingest(Queries):
         if exact or len(known) < 2:
             return (exact or known or [name])[0]
         shown = ", ".join(known[:3]) + (f" and {len(known) - 3} more" if len(known) > 3 else "")
-        raise HistoryError(f"{name} could be {shown}: give the server's full name")
+        raise AmbiguousServer(f"{name} could be {shown}: give the server's full name")
 
     def _upload_id(self, sha256: str) -> int | None:
         row = self.conn.execute("SELECT id FROM uploads WHERE sha256 = ?", (sha256,)).fetchone()

@@ -16,11 +16,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.history import AmbiguousServer, HistoryError
 from bot.slack import render
 from bot.slack.incidents import acknowledge, where
 from bot.slack.names import shown_name
 from bot.slack.services import Services
 from bot.slack.uploads import Thread, handle_file
+from bot.triage import history_at
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +31,7 @@ def register(app: App, services: Services) -> None:
     on = ServerChoice(services)
     app.action(render.SERVER_ACTION)(ack=acknowledge, lazy=[on.chosen])
     app.action(render.SERVER_OTHER_ACTION)(ack=acknowledge, lazy=[on.other])
-    app.view(render.SERVER_VIEW)(ack=check_name, lazy=[on.typed])
-
-
-def check_name(ack: Ack, view: dict) -> None:
-    """A blank name keeps the modal open with the reason under the field."""
-    name = _typed(view)
-    if not name:
-        ack(response_action="errors", errors={render.SERVER_BLOCK: "Type the server's name."})
-    else:
-        ack()
+    app.view(render.SERVER_VIEW)(ack=on.check_name, lazy=[on.typed])
 
 
 def _typed(view: dict) -> str:
@@ -50,6 +43,34 @@ def _typed(view: dict) -> str:
 class ServerChoice:
     def __init__(self, services: Services) -> None:
         self.services = services
+
+    def check_name(self, ack: Ack, view: dict) -> None:
+        """A blank name, or the short name of several known servers, keeps the modal open
+        with the reason under the field (the servers are not named: some may be of
+        channels this user is not in)."""
+        name = _typed(view)
+        try:
+            self.meant(name)
+        except AmbiguousServer:
+            why = f"Several known servers are called {name}: type the full name (NDES01.contoso.com)."
+        else:
+            why = "" if name else "Type the server's name."
+        if why:
+            ack(response_action="errors", errors={render.SERVER_BLOCK: why})
+        else:
+            ack()
+
+    def meant(self, name: str) -> str:
+        """The known server a typed name means ("ndes01": NDES01.contoso.com), else the name."""
+        if not name:
+            return name
+        try:
+            with history_at(self.services.db) as history:
+                return history.server_meant(name) if history is not None else name
+        except AmbiguousServer:
+            raise
+        except HistoryError:
+            return name  # recording says why the history cannot be updated
 
     def chosen(self, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
         value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
@@ -87,7 +108,9 @@ class ServerChoice:
             handle_file(client, settings, {"user": user, "channel": channel}, file,
                         context.bot_token or "", thread, self.services.workers.parsing,
                         server=server)  # fmt: skip
-            answer = render.recorded_under(name, server, user)
+            answer = render.recorded_under(name, self.meant(server), user)
+        except AmbiguousServer:  # another server of that short name came in meanwhile
+            answer = render.not_recorded(name, f"several known servers are called {server}")
         except SlackApiError as err:
             reason = f"Slack refused files.info ({err.response.get('error')}); share it again"
             answer = render.not_recorded(name, reason)

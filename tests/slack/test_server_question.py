@@ -141,3 +141,44 @@ def submit_name(slack, modal, name):
     reply = post_form(slack, body)
     assert reply.status == 200
     return reply
+
+
+def test_a_typed_short_name_records_under_the_known_server(
+    slack, fake_slack, settings, known_server
+):
+    share(slack, fake_slack.add_file("F1", "export.csv", CSV), text="the export")
+    summary_for(fake_slack, "1700000300.000300")
+    question = question_in(fake_slack, "1700000300.000300")
+    click(slack, question, render.SERVER_OTHER_ACTION, thread_ts="1700000300.000300")
+    (opened,) = fake_slack.wait_for("views.open")
+    modal = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+
+    submit_name(slack, modal, "ndes01")
+
+    (answered,) = fake_slack.wait_for("chat.update", where=lambda c: c["ts"] == question["ts"])
+    assert f"`export.csv` is recorded under `{KNOWN}`" in texts([answered])
+    assert sorted(incidents_by_server(settings)[KNOWN]) == [10301, 20102, 20502]
+    assert set(incidents_by_server(settings)) == {KNOWN}
+
+
+def test_a_typed_short_name_of_two_known_servers_keeps_the_modal_open(
+    slack, fake_slack, settings, known_server, tmp_path
+):
+    other = write(tmp_path / "fabrikam.evtx", failures=1, server="NDES01.fabrikam.com")
+    share(slack, fake_slack.add_file("FOTHER", "fabrikam.evtx", other.read_bytes()),
+          ts="1700000200.000200")  # fmt: skip
+    summary_for(fake_slack, "1700000200.000200")
+    share(slack, fake_slack.add_file("F1", "export.csv", CSV), text="the export")
+    summary_for(fake_slack, "1700000300.000300")
+    question = question_in(fake_slack, "1700000300.000300")
+    click(slack, question, render.SERVER_OTHER_ACTION, thread_ts="1700000300.000300")
+    (opened,) = fake_slack.wait_for("views.open")
+    modal = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+
+    reply = json.loads(submit_name(slack, modal, "ndes01").body)
+
+    assert reply["response_action"] == "errors"
+    assert reply["errors"][render.SERVER_BLOCK] == (
+        "Several known servers are called ndes01: type the full name (NDES01.contoso.com)."
+    )
+    assert incidents_by_server(settings) == {KNOWN: [20502], "NDES01.fabrikam.com": [20502]}
