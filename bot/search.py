@@ -1,7 +1,7 @@
 """One query in, ranked catalogue entries out, honestly.
 
 The same engine answers `/intune TEXT`, free-text questions and the CLI.
-What the query names is read by bot.query; the index is bot.text_index.
+What the query names is read by bot.query; the index is bot.catalogue_index.
 
 Exact answers, most specific first:
 
@@ -26,10 +26,12 @@ answered once, with the other generation's ID as its counterpart.
 
 from __future__ import annotations
 
+from bot.catalogue_index import Index, index_for
 from bot.knowledge import Catalogue, Entry, default_catalogue
+from bot.name_index import EXACT
 from bot.normalize import fold
 from bot.query import GENERIC_CODES, read
-from bot.text_index import EXACT, FREE_TEXT_CUTOFF, Index, index_for
+from bot.text_index import FREE_TEXT_CUTOFF
 from bot.value import Value
 
 _set = object.__setattr__  # fields of an immutable Value are set once, in __init__
@@ -342,7 +344,7 @@ def _pair_generations(matches: list[Match], index: Index, by_id: set[str]) -> li
 
     Only for answers the query did not pin to one generation by its ID: the
     counterpart is the other generation's event with the same operation and
-    outcome, when there is exactly one (bot.text_index.Index.counterpart).
+    outcome, when there is exactly one (bot.catalogue_index.Index.counterpart).
     """
     out: list[Match] = []
     merged: set[str] = set()

@@ -1,17 +1,11 @@
-"""The free-text and name index of the catalogue: what lookup ranks with.
+"""The free-text index of the catalogue: questions ranked by their words.
 
-Built once per catalogue. IDs, names and patterns are indexed at once
-(cheap); the free-text structures are built on the first question, so
-`intune-bot lookup 20502` never pays for them.
-
-- names: an entry name or alias, any case or spacing (exact), or with typos
-  (rapidfuzz ratio on squashed names), or shortened by one word;
-- patterns: message texts that identify an entry, found inside a question
-  or a pasted log line, in bot.normalize.fold form (inserts such as %1 filled by anything);
-- free text: the question's words reduced to concepts (stems plus the
-  synonym groups of knowledge/synonyms.toml), scored like BM25 against each
-  entry's name, keywords, aliases and descriptions, then weighed by outcome
-  words so "why did X fail" puts the failure above its success twin.
+The question's words reduced to concepts (stems plus the synonym groups of
+knowledge/synonyms.toml), scored like BM25 against each entry's name,
+keywords, aliases and descriptions, with a bonus for the longest run of
+question words found in an entry's own text, then weighed by outcome words
+so "why did X fail" puts the failure above its success twin. Built on the
+first free-text question (bot.catalogue_index).
 """
 
 from __future__ import annotations
@@ -24,7 +18,7 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import Catalogue, Entry
-from bot.normalize import fold, split_name, squash
+from bot.normalize import fold, split_name
 from bot.words import (
     HOP_CONCEPTS,
     HOP_FAMILIES,
@@ -34,66 +28,22 @@ from bot.words import (
     OUTCOME_WEIGHT,
     POLARITY_CONCEPTS,
     STOPWORDS,
-    fragments,
-    in_order,
     polarity,
     runs,
     stem,
 )
 
-EXACT = 100.0
-FUZZY_NAME_CUTOFF = 82.0  # rapidfuzz ratio on squashed names; below this a name is not "meant"
 FREE_TEXT_CUTOFF = 0.22  # share of the question's weight an entry must cover
 TYPO_CUTOFF = 84.0  # a question word this close to a known word is that word
-NEAR = 0x40  # how far an unknown ID or code may be from the entries offered instead
 PHRASE_BONUS = 0.5  # weight of the longest run of question words found in an entry's own text
-IMPLICIT_PATTERN_WORDS = 5  # an official text this long, found whole in a query, names its entry
-MIN_PATTERN_WORDS = 3  # the loader's floor for curated patterns (bot.entry_schema)
-
-_IDENTIFIER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9_]+|[a-z][A-Z][A-Za-z0-9_]*)\b")
 
 
-class Index:
-    """Everything the ranking needs, built once per catalogue."""
+class TextIndex:
+    """Concepts, their BM25 postings and phrase runs, for one catalogue."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self.entries = catalogue.entries
-        self.order = {e.key: i for i, e in enumerate(self.entries)}
-
-    # names (built on the first question that could name one, not for "20502")
-
-    @cached_property
-    def names(self) -> dict[str, Entry]:
-        names: dict[str, Entry] = {}
-        for entry in self.entries:
-            for name in (entry.name, *entry.aliases):
-                key = squash(name)
-                if key and key not in names and not key.isdigit():
-                    names[key] = entry
-        return names
-
-    @cached_property
-    def variants(self) -> dict[str, Entry]:
-        """Names as people shorten them: "crpverify failure" for CRPVerifyMetric_Failure.
-        Each name minus one of its words is a fuzzy candidate (never an exact one)."""
-        variants: dict[str, Entry] = {}
-        for entry in self.entries:
-            words = split_name(entry.name).split()
-            if len(words) >= 3:
-                for i in range(len(words)):
-                    key = squash(" ".join(words[:i] + words[i + 1 :]))
-                    if key not in self.names:
-                        variants.setdefault(key, entry)
-        return variants
-
-    @cached_property
-    def name_keys(self) -> list[str]:
-        return list(self.names)
-
-    @cached_property
-    def variant_keys(self) -> list[str]:
-        return list(self.variants)
 
     # concepts
 
@@ -233,99 +183,6 @@ class Index:
                             runs.add(tuple(seq[i:j]))
         return runs
 
-    # generations
-
-    @cached_property
-    def _counterparts(self) -> dict[str, Entry]:
-        """Legacy <-> current connector events that log the same failure: the one
-        pair with the same operation and outcome (20102 PkcsCertIssue_Failure and
-        1052 PkcsIssuedFailure), derived, never typed."""
-        by_step: dict[tuple[str, str], dict[str, list[Entry]]] = {}
-        for e in self.entries:
-            if e.kind == "event" and e.generation in ("legacy", "current"):
-                step = by_step.setdefault((e.operation, e.outcome), {})
-                step.setdefault(e.generation, []).append(e)
-        pairs: dict[str, Entry] = {}
-        for gens in by_step.values():
-            legacy, current = gens.get("legacy", []), gens.get("current", [])
-            if len(legacy) == 1 and len(current) == 1:
-                pairs[legacy[0].key], pairs[current[0].key] = current[0], legacy[0]
-        return pairs
-
-    def counterpart(self, entry: Entry) -> Entry | None:
-        return self._counterparts.get(entry.key)
-
-    # patterns
-
-    @cached_property
-    def patterns(self) -> list[tuple[tuple[str, ...], Entry, bool]]:
-        """(folded fragments, entry, curated?) for every identifying message text.
-
-        Curated `patterns` of the data, plus an entry's own official texts
-        (description, its first sentence, other wordings) when they are long
-        enough to mean one thing: "Access is denied" is everywhere, "The RPC
-        server is unavailable" is one HRESULT. A message-table template
-        ("cannot submit the certificate request (%1). %2") matches whatever
-        fills its inserts: its fragments must appear in order.
-        """
-        out: list[tuple[tuple[str, ...], Entry, bool]] = []
-        for entry in self.entries:
-            seen: set[tuple[str, ...]] = set()
-            for text in entry.patterns:
-                seen.add(key := fragments(text))
-                out.append((key, entry, True))
-            official = [entry.description.en, *entry.other_wordings]
-            official += [re.split(r"(?<=[.!?])\s", entry.description.en, maxsplit=1)[0]]
-            for text in official:
-                key = fragments(text)
-                words = sum(len(f.split()) for f in key)
-                if key and key not in seen and words >= IMPLICIT_PATTERN_WORDS:
-                    seen.add(key)
-                    out.append((key, entry, False))
-        return out
-
-    def found_patterns(self, query: str) -> list[tuple[Entry, int, bool]]:
-        """Entries whose identifying text is inside `query`: (entry, words, curated)."""
-        folded = f" {fold(query)} "
-        if folded.count(" ") <= MIN_PATTERN_WORDS:  # shorter than any pattern ("20502")
-            return []
-        best: dict[str, tuple[Entry, int, bool]] = {}
-        for key, entry, curated in self.patterns:
-            if in_order(folded, key):
-                size = sum(len(f.split()) for f in key)
-                old = best.get(entry.key)
-                if old is None or (curated, size) > (old[2], old[1]):
-                    best[entry.key] = (entry, size, curated)
-        return list(best.values())
-
-    # tiers
-
-    def by_name(self, query: str) -> list[tuple[Entry, float, bool]]:
-        whole = squash(query)
-        keys = {whole}
-        # Inside a sentence only identifier-looking words (CRPVerifyMetric_Failure)
-        # are names; otherwise "succès" would be taken for the code named Success.
-        keys.update(squash(tok) for tok in _IDENTIFIER.findall(query))
-        keys.discard("")
-        if all(k.isdigit() for k in keys):
-            return []  # no name is all digits, and a number is never a typo of one
-        found = [(self.names[k], EXACT, True) for k in keys if k in self.names]
-        if found:
-            return found
-        out = []
-        for key in keys:
-            if len(key) < 6:
-                continue
-            pools = [(self.names, self.name_keys, 0.95)]
-            if key == whole:  # a shortened name is typed alone, not inside a sentence
-                pools.append((self.variants, self.variant_keys, 0.93))
-            for pool, keys_, weight in pools:
-                for name, score, _ in process.extract(
-                    key, keys_, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF, limit=3
-                ):
-                    out.append((pool[name], score * weight, False))
-        return out
-
     @cached_property
     def postings(self) -> dict[str, list[tuple[int, float]]]:
         """concept -> [(entry index, its BM25 contribution)], so a question
@@ -389,28 +246,3 @@ class Index:
             if coverage >= FREE_TEXT_CUTOFF:
                 results.append((entry, min(90.0, 40.0 + 40.0 * coverage)))
         return results
-
-    def nearest(self, ident: str) -> list[tuple[Entry, float]]:
-        """Entries numerically closest to an unknown ID or code, same kind."""
-        if ident.startswith("0x"):
-            value = int(ident, 16)
-            pool = [e for e in self.entries if e.kind in ("code", "hresult")]
-            dist = {e.id: abs(int(e.id, 16) - value) for e in pool}
-        else:
-            value = int(ident)
-            pool = [e for e in self.entries if e.kind == "event"]
-            dist = {e.id: abs(int(e.id) - value) for e in pool}
-        # Only neighbours worth a look: 20503 -> 20502, 0x412 -> 0x411; 99999 -> nothing.
-        close = sorted((e for e in pool if dist[e.id] <= NEAR), key=lambda e: dist[e.id])
-        return [(e, 30.0 - i) for i, e in enumerate(close[:3])]
-
-
-_INDEXES: dict[int, tuple[Catalogue, Index]] = {}
-
-
-def index_for(catalogue: Catalogue) -> Index:
-    # Keyed by identity: hashing a frozen catalogue would walk every entry per query.
-    cached = _INDEXES.get(id(catalogue))
-    if cached is None or cached[0] is not catalogue:
-        cached = _INDEXES[id(catalogue)] = (catalogue, Index(catalogue))
-    return cached[1]
