@@ -32,6 +32,17 @@ def code_from_int(value: int) -> str | None:
     return f"0x{value:08X}"
 
 
+def win32_hresult(value: int) -> str | None:
+    """A Win32 error as its HRESULT (HRESULT_FROM_WIN32: 1346 -> 0x80070542, WinHTTP's
+    12175 -> 0x80072F8F); a value past 16 bits is already one (IIS logs HRESULTs in
+    sc-win32-status unsigned: 2148204809 -> 0x800B0109). 0 is success: no code."""
+    if value == 0:
+        return None
+    if 0 < value < 0x10000:
+        value |= 0x80070000
+    return code_from_int(value)
+
+
 def canonical_code(text: str, *, typed: bool = False) -> str | None:
     """`0x410` -> `0x00000410`; None when `text` is not one code spelling.
 

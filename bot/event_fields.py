@@ -12,6 +12,7 @@ import re
 
 from bot.codes import find_codes
 from bot.logs import Event
+from bot.normalize import fold, split_name, squash
 
 GUID = r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?"
 _GUID = re.compile(GUID)
@@ -147,7 +148,9 @@ def _field_of_name(name: str) -> str | None:
     try:
         return _NAME_FIELDS[name]
     except KeyError:
-        field = _FIELD_OF_LABEL.get(_fold_label(name))
+        # Split at case changes ("IntuneDeviceId" -> "intune device id"), else squashed
+        # ("HResult" -> "hresult", which the split makes "h result").
+        field = _FIELD_OF_LABEL.get(fold(split_name(name))) or _FIELD_OF_LABEL.get(squash(name))
         if len(_NAME_FIELDS) < 10_000:  # a hostile file may invent names without end
             _NAME_FIELDS[name] = field
         return field
@@ -182,6 +185,3 @@ def _clean(field: str, value: str) -> str | None:
         return m.group(0).upper() if m else None
     return value[:200] or None
 
-
-def _fold_label(name: str) -> str:
-    return re.sub(r"[\s_\-.]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)).strip().lower()

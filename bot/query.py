@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from bot.codes import code_from_int, find_codes
+from bot.codes import code_from_int, find_codes, win32_hresult
 from bot.value import Value
 
 _set = object.__setattr__  # fields of an immutable Value are set once, in __init__
@@ -170,8 +170,8 @@ def read(query: str) -> Reading:
             reading.codes.append(code)
     for m in _WIN32.finditer(masked):
         n = int(m["n"])
-        if n < 0x10000 and not _inside(m.start("n"), http_spans):
-            reading.win32.append((f"0x{0x80070000 | n:08X}", str(n)))
+        if 0 < n < 0x10000 and not _inside(m.start("n"), http_spans):
+            reading.win32.append((win32_hresult(n), str(n)))
     for m in _EVENT_NAMED.finditer(masked):
         _add_event(reading, m["n"], named=True)
     if loose and not reading.codes:

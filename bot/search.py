@@ -27,6 +27,7 @@ answered once, with the other generation's ID as its counterpart.
 from __future__ import annotations
 
 from bot.catalogue_index import Index, index_for
+from bot.codes import win32_hresult
 from bot.knowledge import Catalogue, Entry, default_catalogue
 from bot.name_index import EXACT
 from bot.normalize import fold
@@ -303,7 +304,7 @@ class _Ranking:
 
     def _win32(self, digits: str) -> Entry | None:
         n = int(digits)
-        entry = self.catalogue.get(f"0x{0x80070000 | n:08X}") if n < 0x10000 else None
+        entry = self.catalogue.get(win32_hresult(n)) if 0 < n < 0x10000 else None
         return entry if entry is not None and entry.kind == "hresult" else None
 
     def _loose_hex(self, reading) -> bool:

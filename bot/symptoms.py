@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.codes import find_codes
+from bot.codes import find_codes, win32_hresult
 from bot.knowledge import Catalogue, Entry
 from bot.logs import Event
 from bot.logs.numbers import as_int
@@ -69,11 +69,7 @@ def healthy_probe(event: Event) -> bool:
 def win32_code(win32: str) -> str | None:
     """sc-win32-status as an HRESULT: 2148204809 -> 0x800B0109, 1346 -> 0x80070542 (HRESULT_FROM_WIN32)."""
     n = as_int(win32)
-    if n is None or n == 0 or n > 0xFFFFFFFF:
-        return None
-    if n < 0x10000:
-        n = 0x80070000 | n
-    return f"0x{n:08X}"
+    return win32_hresult(n) if n is not None else None
 
 
 # Words of failure and of success in the legacy logs' lines (the policy-module
@@ -103,7 +99,7 @@ def trace_codes(text: str) -> list[str]:
     """HRESULTs in a line, then its WinHTTP error as one (12175 -> 0x80072F8F)."""
     codes = find_codes(text) if ("0x" in text or "0X" in text) else []
     for m in _WINHTTP.finditer(text):
-        codes.append(f"0x{0x80070000 | int(m.group(1)):08X}")
+        codes.append(win32_hresult(int(m.group(1))))
     return codes
 
 
@@ -124,15 +120,32 @@ def specific_code(codes: list[str], texts: list[str], catalogue: Catalogue) -> s
     specific = [c for c in codes if c not in GENERIC_CODES]
     if specific:
         return specific[0]
-    by_message = _codes_by_message(catalogue)
     for text in texts:
-        key = fold(text)
-        if key in by_message:
-            return by_message[key]
-        for message, code in by_message.items():
-            if len(message) >= 20 and contains_words(key, message):
-                return code
+        code = _code_of_message(text, catalogue)
+        if code:
+            return code
     return codes[0] if codes else None
+
+
+MEMO_TEXTS = 10_000  # a log repeats a few messages; a hostile one may invent them without end
+
+
+def _code_of_message(text: str, catalogue: Catalogue) -> str | None:
+    """The code whose catalogued message is the text or inside it, memoized per text:
+    it runs for every failure with a generic code, and scans every message."""
+    memo = vars(catalogue).setdefault("_code_of_message", {})
+    try:
+        return memo[text]
+    except KeyError:
+        pass
+    by_message = _codes_by_message(catalogue)
+    key = fold(text)
+    code = by_message.get(key)
+    if code is None:
+        code = next((c for m, c in by_message.items() if len(m) >= 20 and contains_words(key, m)), None)
+    if len(memo) < MEMO_TEXTS:
+        memo[text] = code
+    return code
 
 
 def _codes_by_message(catalogue: Catalogue) -> dict[str, str]:

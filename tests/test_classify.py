@@ -129,3 +129,33 @@ def test_numbers_in_log_data_are_not_taken_for_codes():
               provider="Microsoft-Intune-CertificateConnectors",
               channel="Microsoft-Intune-CertificateConnectors/Operational")  # fmt: skip
     assert classify(e, default_catalogue()).code is None
+
+
+def test_a_win32_error_is_its_hresult_wherever_it_is_read():
+    from bot.codes import win32_hresult
+    from bot.symptoms import trace_codes, win32_code
+
+    assert win32_hresult(1346) == "0x80070542"  # HRESULT_FROM_WIN32
+    assert win32_hresult(12175) == "0x80072F8F"  # WinHTTP
+    assert win32_hresult(2148204809) == "0x800B0109"  # IIS logs HRESULTs unsigned
+    assert win32_hresult(0) is None  # success
+    assert win32_code("1346") == "0x80070542"
+    assert win32_code("99999999999") is None  # past 32 bits: damage, not a code
+    assert trace_codes("Failed to send http request. Error 12175") == ["0x80072F8F"]
+
+
+def test_the_specific_code_of_a_message_is_memoized_within_bounds(monkeypatch):
+    from bot import symptoms
+    from bot.knowledge import load_catalogue
+
+    catalogue = load_catalogue()  # its own memo, not the shared catalogue's
+    reason = catalogue.get("0x80094800").description.en
+    text = f"Denied: {reason} (ref 1234)"
+    assert symptoms.specific_code(["0x80004005"], [text], catalogue) == "0x80094800"
+    assert symptoms.specific_code(["0x80004005"], [text], catalogue) == "0x80094800"  # from the memo
+    assert symptoms.specific_code(["0x80004005"], ["no reason given"], catalogue) == "0x80004005"
+    monkeypatch.setattr(symptoms, "MEMO_TEXTS", 5)
+    for i in range(20):
+        symptoms.specific_code(["0x80004005"], [f"invented message {i}"], catalogue)
+    assert len(vars(catalogue)["_code_of_message"]) == 5
+    assert symptoms.specific_code(["0x80004005"], [f"{text} again"], catalogue) == "0x80094800"  # past the bound
