@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from bot.knowledge import default_catalogue
+from bot.search import lookup
 
 NDES = "Microsoft-Windows-NetworkDeviceEnrollmentService"
 CA = "Microsoft-Windows-CertificationAuthority"
@@ -112,6 +113,29 @@ EARLY_WORDINGS = {
     "4008": "Successfully notified Intune of request.",
 }
 
+# Topics admins ask about that a review of issue 10 found without an entry
+# (coordinator's list, 2026-12-03), and the entry that now answers each.
+REVIEW_TOPICS = [
+    ("connector proxy needs the http(s) scheme", "symptom:connector-proxy-misconfigured"),
+    ("PKCS profile stuck in Pending", "symptom:pkcs-profile-stuck-pending"),
+    ("SCEP profile stuck in Pending", "symptom:scep-profile-stuck-pending"),
+    (
+        "certificate connector on the same server as the Intune Connector for Active Directory",
+        "symptom:certificate-connector-with-ad-connector",
+    ),
+    (
+        "connector or NDES on the CA, NDES on a domain controller",
+        "symptom:ndes-connector-on-unsupported-server",
+    ),
+    ("Validate-NDESConfiguration won't run", "symptom:validate-ndesconfiguration-wont-run"),
+    (
+        "Validate-NDESConfiguration false errors on the current connector",
+        "symptom:validate-ndesconfiguration-not-installed",
+    ),
+    ("connector service does not start", "symptom:connector-service-does-not-start"),
+    ("service logon failure (Win32 1069)", "0x8007042D"),
+]
+
 # Named by the issue, but no stored public source gives the text or a cause.
 KNOWN_GAPS = {
     f"{NDES}:8": "NDES event 8: its message text is in no readable public source (gradenegger's overview is cut there)",
@@ -149,6 +173,24 @@ def test_known_gap_is_still_a_gap(ref):
     )
 
 
+@pytest.mark.parametrize(("topic", "ref"), REVIEW_TOPICS, ids=[t[0] for t in REVIEW_TOPICS])
+def test_review_topic_has_an_answer_with_sources(topic, ref):
+    entry = default_catalogue().get(ref)
+    assert entry is not None, f"no entry answers {topic!r} ({ref})"
+    assert entry.causes and entry.fixes, f"{ref} answers {topic!r} without a cause and a fix"
+    assert entry.doc.startswith("https://")
+    assert all(a.source.startswith("https://") for a in (*entry.causes, *entry.fixes))
+
+
+@pytest.mark.parametrize("ref", [ref for _, ref in REVIEW_TOPICS])
+def test_review_topic_entry_is_found_by_its_own_names_and_texts(ref):
+    # Its data, not a phrasing: every alias and pattern asked alone answers it exactly.
+    entry = default_catalogue().get(ref)
+    for text in (entry.name, *entry.aliases, *entry.patterns):
+        best = lookup(text).matches[0]
+        assert best.exact and best.entry.key == entry.key, f"{text!r} answers {best.entry.key}"
+
+
 def test_hresult_families():
     names = [e.name for e in default_catalogue().entries if e.kind == "hresult"]
     assert len(names) >= 60
@@ -175,5 +217,8 @@ if __name__ == "__main__":
     for item, topic, ref in TOPICS:
         entry = catalogue.get(ref)
         print(f"{item}  {topic:<72} {entry.key if entry else 'MISSING'}")
+    for topic, ref in REVIEW_TOPICS:
+        entry = catalogue.get(ref)
+        print(f"r  {topic:<72} {entry.key if entry else 'MISSING'}")
     for ref, why in KNOWN_GAPS.items():
         print(f"-  {ref:<72} GAP: {why}")
