@@ -151,6 +151,7 @@ def summarize(
     """
     from bot.logs import NotAnEventLog, ParserUnavailable
     from bot.summary import summarize_file
+    from bot.summary_parallel import processes
 
     if chart_path:
         _chart_format(chart_path)  # a wrong suffix is said before a large log is read
@@ -172,9 +173,10 @@ def summarize(
                     parser=parser,
                     keep_events=record,
                     progress=lambda n: bar.update(n - bar.pos),
+                    processes=processes(),
                 )
         else:
-            summary = summarize_file(file, parser=parser, keep_events=record)
+            summary = summarize_file(file, parser=parser, keep_events=record, processes=processes())
     except (NotAnEventLog, ParserUnavailable) as err:
         raise click.ClickException(str(err)) from None
     except OSError as err:

@@ -172,10 +172,11 @@ def dropped(path: Path, max_unpacked: int) -> str:
     `max_unpacked`: how far a zip may expand, the upload limit as in Slack."""
     from bot.logs import NotAnEventLog
     from bot.summary import summarize_file
+    from bot.summary_parallel import processes
     from bot.textfmt import format_summary
 
     try:
-        summary = summarize_file(path, max_unpacked=max_unpacked)
+        summary = summarize_file(path, max_unpacked=max_unpacked, processes=processes())
     except NotAnEventLog as err:
         return f"(In Slack the bot stays silent: {err})"
     except OSError as err:

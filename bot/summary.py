@@ -126,6 +126,66 @@ class Summarizer:
             if device_key:
                 self.pending.append((group, device_key, t))
 
+    def __getstate__(self) -> dict:
+        # Sent between processes (bot.summary_parallel): without the catalogue, which the
+        # receiver has, and with plain dicts where a defaultdict's factory is a lambda.
+        state = dict(vars(self))
+        state["catalogue"] = None
+        state["hours"] = dict(self.hours)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
+        self.hours = defaultdict(lambda: [0, 0], state["hours"])
+
+    def merge(self, other: Summarizer) -> None:
+        """Take in what another Summarizer read from a later part of the same upload.
+
+        Parts are merged in their order, so the result is the one a single pass
+        gives: counters add up, groups first seen later come after, and a kind
+        of failure first seen once MAX_GROUPS kinds are kept is counted as cut.
+        """
+        self.records += other.records
+        self.connector_events += other.connector_events
+        self.first = min(self.first, other.first)
+        self.last = max(self.last, other.last)
+        self.kept.extend(other.kept)
+        for mine, theirs in ((self.computers, other.computers), (self.plain_successes, other.plain_successes),
+                             (self.successes, other.successes), (self.noise, other.noise),
+                             (self.cut_events, other.cut_events), (self.hop_records, other.hop_records),
+                             (self.hop_failures, other.hop_failures)):  # fmt: skip
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+        self.noise_reason.update(other.noise_reason)
+        for op, counts in other.ops.items():
+            self.ops[op].update(counts)
+        for hour, (bad, ok) in other.hours.items():
+            counts = self.hours[hour]
+            counts[0] += bad
+            counts[1] += ok
+        for outcome, kinds in other.cut_kinds.items():
+            self.cut_kinds[outcome] |= kinds
+        for key, t in other.last_success.items():
+            if t > self.last_success.get(key, _EPOCH):
+                self.last_success[key] = t
+        into: dict[int, Group | None] = {}  # id(their group) -> ours (None: cut here)
+        for key, group in other.groups.items():
+            ours = self.groups.get(key)
+            if ours is None and len(self.groups) >= MAX_GROUPS:
+                self.cut_kinds[group.outcome].add(hash(key))
+                self.cut_events[group.outcome] += group.count
+            elif ours is None:
+                ours = self.groups[key] = group
+                # Its entries came through a pickle: use this catalogue's own objects.
+                group.entry = group.entry and self.catalogue.get(group.entry.id) or group.entry
+                group.code_entry = (group.code_entry and self.catalogue.get(group.code_entry.id)
+                                    or group.code_entry)  # fmt: skip
+            else:
+                ours.merge(group)
+            into[id(group)] = ours
+        self.pending.extend((into[id(g)], device_key, t) for g, device_key, t in other.pending
+                            if into[id(g)] is not None)  # fmt: skip
+
     def _hour(self, t: datetime) -> list[int]:
         # Logs are mostly in time order: reuse the current hour's counters.
         if self._hour_start <= t < self._hour_end:
@@ -279,25 +339,44 @@ def summarize_file(
     catalogue: Catalogue | None = None,
     keep_events: bool = False,
     max_unpacked: int | None = None,
+    processes: int = 1,
 ) -> Summary:
     """Open a log (any supported format, or a zip of them), summarize it, list its problems.
 
     `max_unpacked`: how much a zip may expand to (the upload limit; default 200 MB).
+    `processes`: how many processes may read a large upload at once
+    (bot.summary_parallel.processes() for every core). More than one is for
+    programs whose main module is import-safe (`if __name__ == "__main__"`),
+    as multiprocessing's spawned workers import it; the front ends are.
+    Events kept for the history are read in one process (they would not fit
+    through a pipe cheaply).
     Raises `bot.logs.NotAnEventLog` when the file is not an event log export.
     """
-    from bot.logs import open_log
+    from bot.logs import NotAnEventLog, open_log
+    from bot.logs.parts import split
+    from bot.summary_parallel import summarize_parts
 
     limits = {"max_unpacked": max_unpacked} if max_unpacked else {}
     log = open_log(path, parser=parser, **limits)
-    summary = summarize(
-        log, file=Path(path).name, format=log.format, catalogue=catalogue,
-        progress=progress, keep_events=keep_events,
-    )  # fmt: skip
-    summary.problems = list(log.problems)
+    catalogue = catalogue or default_catalogue()
+    parts = None if keep_events else split(log, processes)
+    if parts is None:
+        summary = summarize(
+            log, file=Path(path).name, format=log.format, catalogue=catalogue,
+            progress=progress, keep_events=keep_events,
+        )  # fmt: skip
+        said = log
+    else:  # a large upload: its parts read on every core
+        acc, said = summarize_parts(parts, catalogue, keep_events=keep_events, progress=progress)
+        if log.format == "zip" and not said.files:
+            log.skipped = said.skipped
+            raise NotAnEventLog(log.nothing_read())
+        summary = acc.result(file=Path(path).name, format=log.format)
+    summary.problems = list(said.problems)
     summary.parser = getattr(log, "parser", None)
-    summary.ignored = log.ignored
-    summary.notes = list(getattr(log, "notes", ()))
+    summary.ignored = said.ignored
+    summary.notes = list(getattr(said, "notes", ()))
     if log.format == "zip":
-        summary.files = [m.to_dict() for m in log.files]
-        summary.skipped = list(log.skipped)
+        summary.files = [m.to_dict() for m in said.files]
+        summary.skipped = list(said.skipped)
     return summary

@@ -65,6 +65,17 @@ class Group:
             if value:
                 counter[value] += 1
 
+    def merge(self, other: Group) -> None:
+        """Take in the same group as read from another part of the log (a later one)."""
+        self.count += other.count
+        if other.first is not None and (self.first is None or other.first < self.first):
+            self.first = other.first
+        if other.last is not None and (self.last is None or other.last > self.last):
+            self.last = other.last
+        self.later_succeeded += other.later_succeeded
+        for name in ("servers", "devices", "users", "cas", "templates", "hours"):
+            getattr(self, name).update(getattr(other, name))
+
     def to_dict(self) -> dict:
         def top(counter: Counter) -> dict:
             return {

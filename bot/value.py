@@ -34,9 +34,21 @@ class Value:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
+    def __reduce__(self):
+        # Pickled (a summary's part coming back from a worker process) field by field:
+        # the default would restore it through __setattr__, which refuses.
+        return (_rebuilt, (type(self), self._values()))
+
     def replace(self, **changes):
         """A copy with some fields changed (dataclasses.replace)."""
         new = object.__new__(type(self))
         for name in self.__slots__:
             object.__setattr__(new, name, changes.get(name, getattr(self, name)))
         return new
+
+
+def _rebuilt(cls: type, values: tuple) -> Value:
+    new = object.__new__(cls)
+    for name, value in zip(cls.__slots__, values, strict=True):
+        object.__setattr__(new, name, value)
+    return new

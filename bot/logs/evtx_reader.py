@@ -26,13 +26,20 @@ BATCH = 512  # records pulled per warnings-capture block (bounds memory, amortiz
 _WARN_LOCK = threading.Lock()
 
 
-def read_rust(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event]:
+def read_rust(path: Path, state: ReadState, scan: ChunkScan,
+              chunks: tuple[int, int] | None = None) -> Iterator[Event]:  # fmt: skip
+    """The events of the file, or of its chunks [first, end) (bot.logs.chunk_view)."""
     import evtx
 
     if scan.truncated_at is not None and scan.truncated_chunk is None:
         return  # no whole file header: nothing to read (the afterword says why)
+    source = str(path)
+    if chunks is not None:
+        from bot.logs.chunk_view import ChunkView
+
+        source = ChunkView(path, *chunks)
     try:
-        parser = evtx.PyEvtxParser(str(path), number_of_threads=1, skip_errors=True)
+        parser = evtx.PyEvtxParser(source, number_of_threads=1, skip_errors=True)
         records = parser.records_json()
     except (OSError, RuntimeError) as err:  # the file header itself is unreadable
         state.problem("file header", f"cannot be read: {_short(str(err))}")
@@ -51,7 +58,7 @@ def read_rust(path: Path, state: ReadState, scan: ChunkScan) -> Iterator[Event]:
             except Exception as err:  # the parser gave up on the rest of the file
                 batch, error = [], err
         for w in caught:
-            _warning_to_problem(w, state, used_chunks)
+            _warning_to_problem(w, state, used_chunks, chunks[0] if chunks else 0)
         for rec in batch:
             try:
                 yield normalize(rec)
@@ -82,7 +89,8 @@ def _short(text: str) -> str:
     return text[:300]
 
 
-def _warning_to_problem(w: warnings.WarningMessage, state: ReadState, used_chunks: int) -> None:
+def _warning_to_problem(w: warnings.WarningMessage, state: ReadState, used_chunks: int,
+                        first_chunk: int = 0) -> None:  # fmt: skip
     text = str(w.message)
     if not (issubclass(w.category, RuntimeWarning) and "EVTX" in text):
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -91,7 +99,7 @@ def _warning_to_problem(w: warnings.WarningMessage, state: ReadState, used_chunk
     chunk = _CHUNK_RE.search(text)
     record = _RECORD_RE.search(text)
     if chunk:
-        n = int(chunk.group(1))
+        n = int(chunk.group(1)) + first_chunk  # a view's chunk 0 is the file's first_chunk
         if n >= used_chunks and "chunk header magic" in text:
             return  # unused space at the end of a live log
         where = f"chunk {n} (offset 0x{HEADER_SIZE + n * CHUNK_SIZE:x})"

@@ -36,6 +36,8 @@ class LogFile:
         sniffed: Sniffed | None = None,
         display: str | None = None,
         records_before: int = 0,
+        chunks: tuple[int, int] | None = None,
+        scan=None,
     ) -> None:
         if parser not in PARSERS:
             raise ValueError(f"unknown parser {parser!r}: use one of {', '.join(PARSERS)}")
@@ -52,6 +54,10 @@ class LogFile:
         self.max_records = max_records
         # Records an archive read before this member: max_records is the archive's total.
         self.records_before = records_before
+        # A part of a large .evtx read by a worker process: its chunks [first, end), and
+        # the whole file's scan (bot.logs.chunks), already made once by whoever split it.
+        self.chunks = chunks
+        self._scan = scan
         self.problems: list[Problem] = []
         self.notes: list[str] = []  # facts worth telling that are not damage (e.g. local times)
         self.records_seen = 0  # events yielded
@@ -73,7 +79,7 @@ class LogFile:
         if self.format == "evtx":
             from bot.logs import chunks
 
-            scan = chunks.scan(self.path)
+            scan = self._scan or chunks.scan(self.path)
             reader = self._evtx_reader(state, scan)
         else:
             reader = self._text_reader(state)
@@ -108,7 +114,7 @@ class LogFile:
             return
         state.finish()
         state.deadline = float("inf")  # the afterword keeps to `deadline` itself
-        if scan is not None:
+        if scan is not None and self.chunks is None:  # a part leaves the whole file to its caller
             self._evtx_afterword(state, scan, deadline)
         self.complete = True
 
@@ -121,7 +127,7 @@ class LogFile:
             return read_python(self.path, state, scan)
         from bot.logs.evtx_reader import read_rust
 
-        return read_rust(self.path, state, scan)
+        return read_rust(self.path, state, scan, self.chunks)
 
     def _text_reader(self, state) -> Iterator[Event]:
         if self.format == "iis":

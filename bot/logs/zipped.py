@@ -105,7 +105,10 @@ class ZipLog:
     format = "zip"
 
     def __init__(self, path: str | Path, parser: str = "auto", *, max_unpacked: int = MAX_UNPACKED,
-                 time_budget: float | None = None, max_records: int | None = None) -> None:  # fmt: skip
+                 time_budget: float | None = None, max_records: int | None = None,
+                 members: range | None = None) -> None:  # fmt: skip
+        """`members`: read only these top-level entries (by index), as a worker reading a
+        part of the archive does; the caller then merges the parts, in order."""
         from bot.logs.logfile import MAX_RECORDS, PARSERS, TIME_BUDGET_S
 
         if parser not in PARSERS:
@@ -116,6 +119,7 @@ class ZipLog:
         self.max_unpacked = max_unpacked
         self.time_budget = TIME_BUDGET_S if time_budget is None else time_budget
         self.max_records = MAX_RECORDS if max_records is None else max_records
+        self.members = members
         try:
             with zipfile.ZipFile(self.path) as z:
                 check_archive(z, self.path.name, max_unpacked)
@@ -141,12 +145,16 @@ class ZipLog:
         self._deadline = time.monotonic() + self.time_budget
         # The temporary folder is mode 0700: ours alone.
         with tempfile.TemporaryDirectory(prefix="intune-zip-") as tmp, zipfile.ZipFile(self.path) as z:
+            if self.members is not None:
+                # What the entries before this part may unpack to: a whole pass would have
+                # spent at most that much of the budget by now (none writes past its size).
+                self._budget -= sum(i.file_size for i in z.infolist()[: self.members.start])
             yield from self._members(z, "", Path(tmp), depth=0)
-        if not self.files:
-            raise NotAnEventLog(self._nothing_read())
+        if not self.files and self.members is None:
+            raise NotAnEventLog(self.nothing_read())
         self.complete = time.monotonic() <= self._deadline
 
-    def _nothing_read(self) -> str:
+    def nothing_read(self) -> str:
         name = self.path.name
         if not self.skipped:
             return f"{name} is a ZIP archive with nothing in it"
@@ -159,6 +167,8 @@ class ZipLog:
 
     def _members(self, z: zipfile.ZipFile, prefix: str, tmp: Path, depth: int) -> Iterator[Event]:
         for index, info in enumerate(z.infolist()):
+            if depth == 0 and self.members is not None and index not in self.members:
+                continue
             if info.is_dir() or info.filename.endswith("\\"):
                 continue
             name = prefix + display_name(info.filename)
