@@ -14,17 +14,18 @@ process and kept; if one dies, its part is read here instead.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.knowledge import Catalogue, default_catalogue
 from bot.logs import Problem
 from bot.logs.parts import Part
 from bot.summary import Summarizer
+
+if TYPE_CHECKING:  # imported when a pool is needed: most uploads are small
+    from concurrent.futures import ProcessPoolExecutor
 
 MAX_PROCESSES = 4
 
@@ -64,10 +65,13 @@ def read_part(part: Part, catalogue: Catalogue | None, keep_events: bool) -> tup
 def summarize_parts(parts: list[Part], catalogue: Catalogue, *, keep_events: bool = False,
                     progress=None) -> tuple[Summarizer, PartLog]:  # fmt: skip
     """One Summarizer and one PartLog for the whole upload."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     shipped = None if catalogue is default_catalogue() else catalogue  # workers load their own
     results: list[tuple[Summarizer, PartLog] | None] = [None] * len(parts)
     todo = deque(range(len(parts)))
-    running: dict[Future, int] = {}
+    running: dict = {}  # Future -> part index
     workers = processes() - 1
     pool = _pool(workers)
     done_records = 0
@@ -124,6 +128,9 @@ def _pool(workers: int) -> ProcessPoolExecutor | None:
     if workers < 1:
         return None
     if _POOL is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         _POOL = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         atexit.register(_POOL.shutdown, cancel_futures=True)
     return _POOL
