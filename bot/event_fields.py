@@ -120,6 +120,11 @@ def device_of(event: Event) -> str | None:
 _DEVICE_FIELD: dict[tuple[str, int], str] = {}
 
 
+def device_field(provider: str, event_id: int) -> str | None:
+    """The EventData field device_of found the device in for this kind of event, once it has."""
+    return _DEVICE_FIELD.get((provider, event_id))
+
+
 # The same exception text comes back on every failure of one kind: read each
 # distinct text once. Bounded, so a log of unique messages costs nothing extra.
 @functools.lru_cache(maxsize=4096)

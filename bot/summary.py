@@ -320,15 +320,34 @@ def summarize(
     catalogue: Catalogue | None = None,
     progress: Callable[[int], None] | None = None,
     keep_events: bool = False,
+    acc: Summarizer | None = None,
 ) -> Summary:
-    """Summarize any iterable of events (pure)."""
-    acc = Summarizer(catalogue, keep_events=keep_events)
+    """Summarize any iterable of events (pure); `acc` continues a Summarizer given."""
+    acc = acc or Summarizer(catalogue, keep_events=keep_events)
     add = acc.add
-    for n, event in enumerate(events, 1):
+    mark = PROGRESS_EVERY
+    for event in events:
         add(event)
-        if progress and n % PROGRESS_EVERY == 0:
-            progress(n)
+        if progress and acc.records >= mark:  # records, also those absorbed raw
+            progress(acc.records)
+            mark = acc.records + PROGRESS_EVERY
     return acc.result(file=file, format=format)
+
+
+def count_raw(log, acc: Summarizer, progress: Callable[[int], None] | None = None) -> None:
+    """Let `log` hand its .evtx records to `acc` raw where they need no decoding
+    (bot.summary_lean): a summary's fast path. Kept events need every record whole."""
+    if acc.keep_events:
+        return
+    from bot.summary_lean import absorb
+
+    def take(records: list[dict]) -> list[dict]:
+        whole = absorb(acc, records)
+        if progress:  # a log of successes only yields no event to report progress on
+            progress(acc.records)
+        return whole
+
+    log.absorb = take
 
 
 def summarize_file(
@@ -361,10 +380,9 @@ def summarize_file(
     catalogue = catalogue or default_catalogue()
     parts = None if keep_events else split(log, processes)
     if parts is None:
-        summary = summarize(
-            log, file=Path(path).name, format=log.format, catalogue=catalogue,
-            progress=progress, keep_events=keep_events,
-        )  # fmt: skip
+        acc = Summarizer(catalogue, keep_events=keep_events)
+        count_raw(log, acc, progress)
+        summary = summarize(log, file=Path(path).name, format=log.format, progress=progress, acc=acc)
         said = log
     else:  # a large upload: its parts read on every core
         acc, said = summarize_parts(parts, catalogue, keep_events=keep_events, progress=progress)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from bot.knowledge import Catalogue, default_catalogue
 from bot.logs import Problem
 from bot.logs.parts import Part
-from bot.summary import Summarizer
+from bot.summary import Summarizer, count_raw
 
 if TYPE_CHECKING:  # imported when a pool is needed: most uploads are small
     from concurrent.futures import ProcessPoolExecutor
@@ -54,6 +54,7 @@ def read_part(part: Part, catalogue: Catalogue | None, keep_events: bool) -> tup
     """Read one part into a Summarizer of its own (in a worker, or here)."""
     log = part.open()
     acc = Summarizer(catalogue, keep_events=keep_events)
+    count_raw(log, acc)
     add = acc.add
     for event in log:
         add(event)

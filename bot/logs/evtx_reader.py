@@ -27,8 +27,11 @@ _WARN_LOCK = threading.Lock()
 
 
 def read_rust(path: Path, state: ReadState, scan: ChunkScan,
-              chunks: tuple[int, int] | None = None) -> Iterator[Event]:  # fmt: skip
-    """The events of the file, or of its chunks [first, end) (bot.logs.chunk_view)."""
+              chunks: tuple[int, int] | None = None, absorb=None) -> Iterator[Event]:  # fmt: skip
+    """The events of the file, or of its chunks [first, end) (bot.logs.chunk_view).
+
+    `absorb(records) -> records`: a consumer that takes some raw records as they
+    are (bot.summary_lean) and gives back the ones to decode into events."""
     import evtx
 
     if scan.truncated_at is not None and scan.truncated_chunk is None:
@@ -59,7 +62,11 @@ def read_rust(path: Path, state: ReadState, scan: ChunkScan,
                 batch, error = [], err
         for w in caught:
             _warning_to_problem(w, state, used_chunks, chunks[0] if chunks else 0)
-        for rec in batch:
+        whole = batch
+        if absorb is not None and batch:
+            whole = absorb(batch)
+            state.absorbed += len(batch) - len(whole)
+        for rec in whole:
             try:
                 yield normalize(rec)
             except Exception as err:  # one odd record must not end the file

@@ -64,6 +64,9 @@ class LogFile:
         self.records_skipped = 0  # records or file parts that could not be read
         self.ignored = 0  # records outside the chain (IIS requests to other URLs)
         self.complete = False  # iteration reached the end (not stopped by a guard)
+        # A consumer that can count some .evtx records from their raw JSON sets
+        # this (bot.summary_lean.absorb): those records are not yielded.
+        self.absorb = None
 
     def __repr__(self) -> str:
         return f"LogFile({str(self.path)!r}, format={self.format!r}, parser={self.parser!r})"
@@ -106,6 +109,7 @@ class LogFile:
             stopped = out_of_time
         finally:
             reader.close()
+            self.records_seen = n + state.absorbed
             self.records_skipped = state.skipped
             self.ignored = state.ignored
         if stopped:
@@ -127,7 +131,7 @@ class LogFile:
             return read_python(self.path, state, scan)
         from bot.logs.evtx_reader import read_rust
 
-        return read_rust(self.path, state, scan, self.chunks)
+        return read_rust(self.path, state, scan, self.chunks, self.absorb)
 
     def _text_reader(self, state) -> Iterator[Event]:
         if self.format == "iis":

@@ -21,6 +21,7 @@ class ReadState:
         self.skipped = 0  # records or parts of the file that could not be read
         self.unlisted = 0  # problems past MAX_PROBLEMS
         self.ignored = 0  # records read but outside the chain (IIS requests to other URLs)
+        self.absorbed = 0  # records a consumer took raw instead of as events (LogFile.absorb)
         self.deadline = deadline
 
     def problem(self, where: str, reason: str, *, always: bool = False) -> None:

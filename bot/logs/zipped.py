@@ -120,6 +120,7 @@ class ZipLog:
         self.time_budget = TIME_BUDGET_S if time_budget is None else time_budget
         self.max_records = MAX_RECORDS if max_records is None else max_records
         self.members = members
+        self.absorb = None  # handed to each member (see LogFile.absorb)
         try:
             with zipfile.ZipFile(self.path) as z:
                 check_archive(z, self.path.name, max_unpacked)
@@ -245,11 +246,11 @@ class ZipLog:
         remaining = max(self._deadline - time.monotonic(), 0.0)
         log = LogFile(target, self.parser, time_budget=remaining, max_records=self.max_records,
                       records_before=self.records_seen, display=name)  # fmt: skip
+        log.absorb = self.absorb
         member = Member(name, fmt, log_of(name))
         self.files.append(member)
-        for event in log:
-            self.records_seen += 1
-            yield event
+        yield from log
+        self.records_seen += log.records_seen
         member.records = log.records_seen
         self.records_skipped += log.records_skipped
         self.ignored += log.ignored
