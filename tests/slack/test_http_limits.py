@@ -103,7 +103,8 @@ def test_unsigned_or_malformed_request_gets_one_line(
     reply = raw_request(slack.url, head, body)
     assert status_of(reply) == status
     time.sleep(0.1)  # the log line is written on the server's thread
-    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # waitress.queue warns of its own backlog on a loaded machine: not about this request.
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name != "waitress.queue"]
     assert len(lines) == 1, [r.getMessage() for r in lines]
     assert reason in lines[0].getMessage()
     assert lines[0].exc_info is None
