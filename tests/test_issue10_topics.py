@@ -134,6 +134,11 @@ REVIEW_TOPICS = [
     ),
     ("connector service does not start", "symptom:connector-service-does-not-start"),
     ("service logon failure (Win32 1069)", "0x8007042D"),
+    (
+        "Validate-NDESConfiguration: NDES service account rights, SPN, pool identity",
+        "symptom:ndes-service-account-not-set-up",
+    ),
+    ("Validate-NDESConfiguration: RA certificates not present", "symptom:ndes-ra-certificates-missing"),
 ]
 
 # Named by the issue, but no stored public source gives the text or a cause.
