@@ -325,13 +325,29 @@ def summarize(
     """Summarize any iterable of events (pure); `acc` continues a Summarizer given."""
     acc = acc or Summarizer(catalogue, keep_events=keep_events)
     add = acc.add
-    mark = PROGRESS_EVERY
-    for event in events:
-        add(event)
-        if progress and acc.records >= mark:  # records, also those absorbed raw
-            progress(acc.records)
-            mark = acc.records + PROGRESS_EVERY
+    if progress is None:
+        for event in events:
+            add(event)
+    else:
+        tick = progress if isinstance(progress, Ticker) else Ticker(progress)
+        for event in events:
+            add(event)
+            tick(acc.records)  # records, also those counted raw
     return acc.result(file=file, format=format)
+
+
+class Ticker:
+    """Calls `progress(n)` once per PROGRESS_EVERY records read, n a multiple of it
+    (a Slack message is updated each time: it must not be every batch)."""
+
+    def __init__(self, progress: Callable[[int], None]) -> None:
+        self.progress = progress
+        self.mark = PROGRESS_EVERY
+
+    def __call__(self, records: int) -> None:
+        if records >= self.mark:
+            self.mark = (records // PROGRESS_EVERY + 1) * PROGRESS_EVERY
+            self.progress(self.mark - PROGRESS_EVERY)
 
 
 def count_raw(log, acc: Summarizer, progress: Callable[[int], None] | None = None) -> None:
@@ -341,10 +357,12 @@ def count_raw(log, acc: Summarizer, progress: Callable[[int], None] | None = Non
         return
     from bot.summary_lean import absorb
 
+    tick = (progress if isinstance(progress, Ticker) else Ticker(progress)) if progress else None
+
     def take(records: list[dict]) -> list[dict]:
         whole = absorb(acc, records)
-        if progress:  # a log of successes only yields no event to report progress on
-            progress(acc.records)
+        if tick:  # a log of successes only yields no event to report progress on
+            tick(acc.records)
         return whole
 
     log.absorb = take
@@ -379,13 +397,14 @@ def summarize_file(
     log = open_log(path, parser=parser, **limits)
     catalogue = catalogue or default_catalogue()
     parts = None if keep_events else split(log, processes)
+    tick = Ticker(progress) if progress else None
     if parts is None:
         acc = Summarizer(catalogue, keep_events=keep_events)
-        count_raw(log, acc, progress)
-        summary = summarize(log, file=Path(path).name, format=log.format, progress=progress, acc=acc)
+        count_raw(log, acc, tick)
+        summary = summarize(log, file=Path(path).name, format=log.format, progress=tick, acc=acc)
         said = log
     else:  # a large upload: its parts read on every core
-        acc, said = summarize_parts(parts, catalogue, keep_events=keep_events, progress=progress)
+        acc, said = summarize_parts(parts, catalogue, keep_events=keep_events, progress=tick)
         if log.format == "zip" and not said.files:
             log.skipped = said.skipped
             raise NotAnEventLog(log.nothing_read())

@@ -32,6 +32,7 @@ from bot.slack.membership import Scope
 from bot.slack.names import shown_name
 from bot.slack.reactions import Status
 from bot.summary import summarize_file
+from bot.summary_parallel import processes
 from bot.triage import Source, ingest, needs_server, server_named_in
 
 log = logging.getLogger(__name__)
@@ -154,9 +155,10 @@ def summarize(path: Path, name: str, nbytes: int, thread: Thread, settings: Sett
         thread.say(render.reading(name, nbytes))
     if thread.status:
         thread.status.start()
+    # The answer first, on every core; the events the history keeps are read again after it.
     summary = summarize_file(
-        path, keep_events=True, progress=lambda n: thread.progress(render.reading(name, nbytes, n)),
-        max_unpacked=settings.max_upload_bytes,
+        path, progress=lambda n: thread.progress(render.reading(name, nbytes, n)),
+        max_unpacked=settings.max_upload_bytes, processes=processes(),
     )
     data = summary.to_dict()
     data["file"] = name  # the same as path.name, unless the file system refused it
@@ -190,21 +192,24 @@ def record(path: Path, summary: Any, settings: Settings, event: dict[str, Any],
 
     An export that names no computer is recorded under the known server its message
     or file name names; failing that, nothing is recorded and `ask` lists the servers
-    to offer, so a person says which.
+    to offer, so a person says which. The history keeps every event, which the
+    summary shown was made without (on every core, to answer sooner): the file
+    is read again for them here, once the answer is in the thread.
     """
     source = Source("slack", user=event.get("user"), channel=thread.channel,
                     thread_ts=thread.thread_ts, file_id=file.get("id"))  # fmt: skip
+    kept = summarize_file(path, keep_events=True, max_unpacked=settings.max_upload_bytes)
     try:
         with open_history(settings.db_path) as history:
             try:
                 visible = thread.scope(history.channels()) if thread.scope else {thread.channel}
-                if not server and needs_server(summary):
+                if not server and needs_server(kept):
                     texts = (event.get("text") or "", file.get("name") or "")
                     server = server_named_in(history, *texts, visible=visible)
                     if server is None:
                         known = history.servers(visible)
                         return Recorded(ask=[s.name for s in known if s.name.strip()])
-                view = ingest(path, summary, source, history, server=server, visible=visible).view()
+                view = ingest(path, kept, source, history, server=server, visible=visible).view()
             except sqlite3.DatabaseError as err:  # damaged past the pages opening reads
                 raise HistoryError(describe(history.name, err)) from None
     except HistoryError as err:
