@@ -139,6 +139,13 @@ REVIEW_TOPICS = [
         "symptom:ndes-service-account-not-set-up",
     ),
     ("Validate-NDESConfiguration: RA certificates not present", "symptom:ndes-ra-certificates-missing"),
+    ("connector cannot reach Intune: socket timeout (WSAETIMEDOUT)", "0x8007274C"),
+    ("NDES server already used by another MDM", "symptom:ndes-shared-with-another-mdm"),
+    ("connector install and .NET Framework 4.7.2", "symptom:connector-install-dotnet-framework"),
+    (
+        "NDES server cannot request its client/server authentication certificate",
+        "symptom:ndes-server-certificate-cannot-be-requested",
+    ),
 ]
 
 # Named by the issue, but no stored public source gives the text or a cause.
