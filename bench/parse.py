@@ -1,6 +1,7 @@
 """Parse throughput and memory on a large connector log and on a zip of five.
 
     .venv/bin/python bench/parse.py [--mb 50] [--log PATH] [--runs 3] [--cache DIR] [--no-zip]
+                                    [--against DIR]
 
 Generates a ~50 MB new-connector .evtx with tests/support/connector_logs.py
 (or reuses --log), then prints, one line each: `evtx` records_json() iteration
@@ -19,6 +20,10 @@ Then issue 11 item 7, as whole processes (interpreter start included), each
   (goal < 5 s) and peak RSS (goal < 150 MB). The peak is that of the process
   and all its children together, sampled every 20 ms, next to the largest
   single process's own peak (getrusage), so a process pool cannot hide memory.
+--against DIR: another checkout of the project (a `git archive` of a branch
+unpacked somewhere, say); the whole-process runs alternate between this
+checkout and that one, each line printed for both, so a change is compared
+with what it changes under the same load.
 Generated logs are kept in --cache (default ~/.cache/intune-triage-bench),
 named after the generator's source, so a changed generator makes new ones.
 Asserts nothing: the figures are read, not tested.
@@ -194,11 +199,12 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_process(cmd: list[str]) -> tuple[float, float, float]:
-    """Run cmd to its end: (wall seconds, peak MB of its process tree, peak MB of its largest process)."""
+def run_process(cmd: list[str], root: Path = ROOT) -> tuple[float, float, float]:
+    """Run cmd in root to its end: (wall seconds, peak MB of its process tree, peak MB of its
+    largest process). `python -m bot` imports the checkout it runs in."""
     peak = 0
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def sample() -> None:
@@ -225,37 +231,44 @@ def spread(values: list[float], unit: str = " s") -> str:
     return f"{statistics.median(values):.2f}{unit} (min {min(values):.2f}{unit})"
 
 
-def item7_log(path: Path, runs: int) -> None:
+def item7_log(path: Path, runs: int, roots: dict[str, Path]) -> None:
     """Whole `summarize --json` against the bare records_json() floor, pair by pair."""
-    floors, walls, ratios = [], [], []
+    floors, walls, ratios = [], {k: [] for k in roots}, {k: [] for k in roots}
     for _ in range(runs):
         floor = run_process([sys.executable, "-c", FLOOR, str(path)])[0]
-        wall = run_process([sys.executable, "-m", "bot", "summarize", "--json", str(path)])[0]
         floors.append(floor)
-        walls.append(wall)
-        ratios.append(wall / floor)
+        for label, root in roots.items():
+            wall = run_process(
+                [sys.executable, "-m", "bot", "summarize", "--json", str(path)], root
+            )[0]
+            walls[label].append(wall)
+            ratios[label].append(wall / floor)
     size = path.stat().st_size / 1e6
     print(f"records_json() floor, {size:.0f} MB log (whole process):   {spread(floors)}")
-    print(f"`summarize --json`, {size:.0f} MB log (whole process):      {spread(walls)}")
-    print(f"summarize --json / records_json floor = {statistics.median(ratios):.2f}x "
-          f"(min {min(ratios):.2f}x, {runs} pairs; goal <= 3x)")  # fmt: skip
+    for label in roots:
+        tag = f"[{label}] " if len(roots) > 1 else ""
+        print(
+            f"{tag}`summarize --json`, {size:.0f} MB log (whole process):      {spread(walls[label])}"
+        )
+        print(f"{tag}summarize --json / records_json floor = {statistics.median(ratios[label]):.2f}x "
+              f"(min {min(ratios[label]):.2f}x, {runs} pairs; goal <= 3x)")  # fmt: skip
 
 
-def item7_zip(path: Path, runs: int) -> None:
+def item7_zip(path: Path, runs: int, roots: dict[str, Path]) -> None:
     """The zip of five logs through the CLI, text and JSON: wall time and peak RSS."""
     for flags in ([], ["--json"]):
-        walls, trees, largest = [], [], []
+        results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in roots}
         for _ in range(runs):
-            wall, tree, one = run_process(
-                [sys.executable, "-m", "bot", "summarize", str(path), *flags]
-            )
-            walls.append(wall)
-            trees.append(tree)
-            largest.append(one)
-        label = " ".join(["summarize", *flags])
-        print(f"zip of {ZIP_MEMBERS} logs, `{label}`: summarized in {spread(walls)} (goal < 5 s), "
-              f"peak RSS {statistics.median(trees):.0f} MB (max {max(trees):.0f}; goal < 150 MB), "
-              f"largest process {max(largest):.0f} MB")  # fmt: skip
+            for label, root in roots.items():
+                cmd = [sys.executable, "-m", "bot", "summarize", str(path), *flags]
+                results[label].append(run_process(cmd, root))
+        for label, runs_of in results.items():
+            walls, trees, largest = (list(column) for column in zip(*runs_of, strict=True))
+            tag = f"[{label}] " if len(roots) > 1 else ""
+            command = " ".join(["summarize", *flags])
+            print(f"{tag}zip of {ZIP_MEMBERS} logs, `{command}`: summarized in {spread(walls)} (goal < 5 s), "
+                  f"peak RSS {statistics.median(trees):.0f} MB (max {max(trees):.0f}; goal < 150 MB), "
+                  f"largest process {max(largest):.0f} MB")  # fmt: skip
 
 
 def main() -> None:
@@ -266,7 +279,15 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "intune-triage-bench",
                     help="folder for the generated logs (outside the repo)")  # fmt: skip
     ap.add_argument("--no-zip", action="store_true", help="skip the zip of five logs")
+    ap.add_argument(
+        "--against", type=Path, help="another checkout to compare the whole-process runs with"
+    )
     args = ap.parse_args()
+    roots = {"this": ROOT}
+    if args.against:
+        if not (args.against / "bot" / "__main__.py").is_file():
+            sys.exit(f"{args.against} is not a checkout of this project (no bot/__main__.py)")
+        roots[str(args.against)] = args.against.resolve()
     path = args.log or generated(args.cache, f"connector-{args.mb}mb.evtx", "build_log", args.mb)
     rates: dict[str, float] = {}
     for name, fn in MEASUREMENTS:
@@ -281,11 +302,12 @@ def main() -> None:
     if "raw_evtx" in rates and "summarize" in rates:
         print(f"summarize_file / (records_json + json.loads) = {rates['summarize'] / rates['raw_evtx']:.2f}x "
               "records/s (goal >= 0.6x, >= 100k rec/s)")  # fmt: skip
-    item7_log(path, args.runs)
+    item7_log(path, args.runs, roots)
     if not args.no_zip:
         item7_zip(
             generated(args.cache, "five-logs.zip", "build_zip", ZIP_MEMBERS, ZIP_MEMBER_BYTES),
             args.runs,
+            roots,
         )
 
 
