@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.history_words import TERMINAL, failure, recent
-from bot.hops import HOP_LABELS, HOPS, chain_steps
 from bot.knowledge import Entry
-from bot.listing import no_incidents
 from bot.search import Answer, Match, generation_ids, shared_label, shared_number
+
+# The summary's and the history's words (bot.hops, bot.history_words, bot.listing and
+# the dataclasses and pathlib they pull in, ~5 ms) load in the functions that print
+# them: `intune-bot lookup` only formats an answer.
 
 WIDTH = 88
 
@@ -160,6 +161,8 @@ SHOWN_EXAMPLES = 3
 
 def format_summary(summary, lang: str = "en") -> str:
     """A summary as a terminal report: verdict first, then the detail."""
+    from bot.hops import HOP_LABELS
+
     t = _SUMMARY_LABELS.get(lang, _SUMMARY_LABELS["en"])
     d = summary.to_dict()
     out = [f"{d['file']}: " + t["records"].format(n=_n(d["records"], t), fmt=d["format"],
@@ -243,6 +246,8 @@ def _what(g: dict, t: dict) -> str:
 
 def _chain_line(hops: dict, t: dict) -> str:
     """device ok -> IIS/NDES 3 failed (BROKEN HERE) -> connector no log -> CA 2 failed"""
+    from bot.hops import chain_steps
+
     parts = []
     for step in chain_steps(hops):
         if not step["seen"]:
@@ -258,6 +263,8 @@ def _chain_line(hops: dict, t: dict) -> str:
 
 def _by_hop(groups: list[dict]) -> list[dict]:
     """Failures in chain order (device first), most frequent first within a hop."""
+    from bot.hops import HOPS
+
     order = {h: i for i, h in enumerate(HOPS)}
     return sorted(groups, key=lambda g: order.get(g.get("hop"), len(order)))
 
@@ -278,6 +285,9 @@ def _group_line(g: dict, t: dict) -> str:
 
 def format_known(places: list[dict]) -> str:
     """What the history knows about a question (`triage.what_history_knows`, as dicts)."""
+    from bot.history_words import TERMINAL, failure, recent
+    from bot.listing import no_incidents
+
     out: list[str] = []
     for place in places:
         server = place.get("server")
