@@ -1,28 +1,42 @@
 """Parse and check the catalogue once per edit, so the CLI starts fast.
 
 tomllib is pure Python: parsing the catalogue costs ~25 ms, and checking its
-~200 entries another ~12 ms, most of the CLI's cold-start budget. The checked
-entries are kept as JSON (C-parsed) in __pycache__ beside the files, keyed by a checksum of their bytes AND of the checking
-code's own source, so an edit of either is always seen: the same bytes
-checked by the same code get the same verdict. JSON, not pickle: loading it
-can never run code, and whoever can write the cache can write the TOML
-beside it anyway. Only a catalogue that passed every check is cached as checked.
+~230 entries another ~12 ms, most of the CLI's cold-start budget. The checked
+entries are kept in __pycache__ beside the files, keyed by a checksum of their
+bytes AND of the checking (and rebuilding) code's own source, so an edit of
+either is always seen: the same bytes checked by the same code get the same verdict.
+Only a catalogue that passed every check is cached; a cache that is missing,
+stale, damaged or of another shape is ignored and the TOML parsed again.
+
+The cache is plain data (tuples, strings, numbers, booleans, None) written with
+marshal, as Python writes the .pyc files beside it: loading it runs no code, and
+whoever can write it can write the TOML (or the .pyc) beside it anyway. Never
+pickle. Each entry is one tuple in the order of `Entry.__slots__`, nested values
+as tuples in theirs, so rebuilding is positional (JSON dicts took ~12 ms to load
+and rebuild, this ~2.5 ms); equal strings (source URLs) are written once.
 """
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import threading
 import zlib
 
 from bot.entry import Advice, CatalogueError, Entry, Noise, Terms, Text
-from bot.value import Value
 
-_CACHE_FORMAT = 2
-# The code whose verdict the cache keeps: editing it re-checks the catalogue.
-_CHECKERS = ("entry.py", "entry_schema.py", "knowledge.py", "codes.py", "normalize.py")
-
+_CACHE_FORMAT = 3
+_CACHE_NAME = "catalogue.marshal"
+# The code whose verdict and values the cache keeps: editing it re-checks the catalogue.
+_CHECKERS = (
+    "entry.py",
+    "entry_schema.py",
+    "knowledge.py",
+    "codes.py",
+    "normalize.py",
+    "catalogue_cache.py",
+    "value.py",
+)
 
 def read_bytes(path: str) -> bytes:
     with open(path, "rb") as f:
@@ -36,10 +50,10 @@ def cached(folder: str, sources: list[tuple[str, bytes]]):
     if key is None:
         return None, None
     try:
-        content = json.loads(read_bytes(_cache_path(folder)))
-        if content.get("key") == key:
-            return key, _checked(content["checked"])
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        stored_key, entries, synonyms = marshal.loads(read_bytes(_cache_path(folder)))
+        if stored_key == key:
+            return key, (tuple(_entry(f) for f in entries), tuple(synonyms))
+    except Exception:  # any damage at all (a marshal error, another shape): parse again
         pass
     return key, None
 
@@ -59,47 +73,46 @@ def parse_toml(sources: list[tuple[str, bytes]]) -> list[tuple[str, dict]]:
 def store(folder: str, key: str | None, entries: tuple[Entry, ...], synonyms) -> None:
     if key is None:
         return
-    checked = {"entries": [_plain(e) for e in entries], "synonyms": synonyms}
-    _write_cache(_cache_path(folder), {"key": key, "checked": checked})
+    strings: dict[str, str] = {}
+    content = (key, _plain(entries, strings), _plain(tuple(synonyms), strings))
+    _write_cache(_cache_path(folder), content)
 
 
-def _checked(checked: dict) -> tuple[tuple[Entry, ...], tuple[tuple[str, ...], ...]]:
-    """The entries a previous load checked, rebuilt without checking them again."""
-    entries = tuple(_entry(d) for d in checked["entries"])
-    return entries, tuple(tuple(g) for g in checked["synonyms"])
+# Where the nested values sit in an entry's tuple (the order of Entry.__slots__).
+_FIELDS = Entry.__slots__
+_DESCRIPTION, _CAUSES, _FIXES, _NOTE, _KEYWORDS, _NOISE = (
+    _FIELDS.index(n) for n in ("description", "causes", "fixes", "note", "keywords", "noise")
+)
 
 
-def _entry(d: dict) -> Entry:
-    def advice(items: list) -> tuple[Advice, ...]:
-        return tuple(Advice(Text(**a["text"]), a["source"], a["inferred"], a["provenance"])
-                     for a in items)  # fmt: skip
-
-    return Entry(
-        **{k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in _PLAIN},
-        description=Text(**d["description"]),
-        causes=advice(d["causes"]),
-        fixes=advice(d["fixes"]),
-        note=Text(**d["note"]) if d["note"] else None,
-        keywords=Terms(tuple(d["keywords"]["en"]), tuple(d["keywords"]["fr"])),
-        noise=tuple(Noise(n["pattern"], Text(**n["reason"]), n["source"]) for n in d["noise"]),
-    )
+def _entry(f: tuple) -> Entry:
+    """An entry a previous load checked, rebuilt without checking it again."""
+    if len(f) != len(_FIELDS):  # (trailing fields have defaults: never fill them in)
+        raise ValueError("an entry of another shape")
+    values = list(f)
+    values[_DESCRIPTION] = Text(*f[_DESCRIPTION])
+    values[_CAUSES] = tuple(Advice(Text(*a[0]), *a[1:]) for a in f[_CAUSES])
+    values[_FIXES] = tuple(Advice(Text(*a[0]), *a[1:]) for a in f[_FIXES])
+    values[_NOTE] = Text(*f[_NOTE]) if f[_NOTE] is not None else None
+    values[_KEYWORDS] = Terms(*f[_KEYWORDS])
+    values[_NOISE] = tuple(Noise(p, Text(*r), s) for p, r, s in f[_NOISE])
+    return Entry(*values)
 
 
-_NESTED = {"description", "causes", "fixes", "note", "keywords", "noise"}
-_PLAIN = set(Entry.__slots__) - _NESTED
-
-
-def _plain(value):
-    """An entry as JSON-ready dicts and lists (what dataclasses.asdict gave)."""
-    if isinstance(value, Value):
-        return {n: _plain(getattr(value, n)) for n in value.__slots__}
+def _plain(value, strings: dict[str, str]):
+    """A value as nested tuples in slot order; equal strings as one object, so
+    marshal writes each once."""
+    if isinstance(value, str):
+        return strings.setdefault(value, value)
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return tuple(_plain(v, strings) for v in value)
+    if isinstance(value, Text | Terms | Advice | Noise | Entry):
+        return tuple(_plain(getattr(value, n), strings) for n in value.__slots__)
     return value
 
 
 def _cache_path(folder: str) -> str:
-    return os.path.join(folder, "__pycache__", "catalogue.json")
+    return os.path.join(folder, "__pycache__", _CACHE_NAME)
 
 
 def _cache_key(sources: list[tuple[str, bytes]]) -> str | None:
@@ -115,15 +128,15 @@ def _cache_key(sources: list[tuple[str, bytes]]) -> str | None:
     return f"{_CACHE_FORMAT}-{len(sources)}-{sum(len(r) for _, r in sources)}-{crc:08x}"
 
 
-def _write_cache(cache: str, content: dict) -> None:
+def _write_cache(cache: str, content: tuple) -> None:
     """Best effort: a read-only install simply parses the TOML every time."""
     try:
-        text = json.dumps(content, ensure_ascii=False)
+        data = marshal.dumps(content)
         os.makedirs(os.path.dirname(cache), exist_ok=True)
         # One temp file per process and thread, so two writers never share one.
         tmp = f"{cache}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(data)
         os.replace(tmp, cache)  # atomic: a concurrent reader sees old or new, never half
-    except (OSError, TypeError, ValueError):
+    except (OSError, ValueError):
         pass

@@ -5,6 +5,7 @@ French: reference/000_6f39a0d66d50db96.txt), not from knowledge/, so a bad
 edit to the data cannot also fix the test.
 """
 
+import marshal
 import os
 import re
 import shutil
@@ -784,7 +785,7 @@ def test_cache_is_used_and_sees_every_edit(tmp_path, monkeypatch):
     folder = tmp_path / "knowledge"
     shutil.copytree(knowledge_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
     first = load_catalogue(folder)
-    assert (folder / "__pycache__" / "catalogue.json").is_file()
+    assert (folder / "__pycache__" / "catalogue.marshal").is_file()
 
     def no_parsing(text):
         raise AssertionError("parsed TOML although the cache was fresh")
@@ -801,8 +802,27 @@ def test_cache_is_used_and_sees_every_edit(tmp_path, monkeypatch):
 def test_damaged_cache_is_ignored(tmp_path):
     write(tmp_path, "a.toml", entry_toml())
     (tmp_path / "__pycache__").mkdir()
-    (tmp_path / "__pycache__" / "catalogue.json").write_text("{not json", "utf-8")
+    (tmp_path / "__pycache__" / "catalogue.marshal").write_text("{not json", "utf-8")
     assert load_catalogue(tmp_path).get("20502") is not None
+
+
+def _damaged(good: bytes):
+    key = marshal.loads(good)[0]
+    yield good[: len(good) // 2]  # cut short
+    yield marshal.dumps((key, (("event", "20502"),), ()))  # the right key, entries too short
+    yield marshal.dumps((key, "not entries", ()))
+    yield marshal.dumps((key,))
+
+
+def test_cache_of_the_right_key_but_damaged_is_parsed_again(tmp_path):
+    write(tmp_path, "a.toml", entry_toml())
+    fresh = load_catalogue(tmp_path)
+    cache = tmp_path / "__pycache__" / "catalogue.marshal"
+    good = cache.read_bytes()
+    for damaged in _damaged(good):
+        cache.write_bytes(damaged)
+        assert load_catalogue(tmp_path) == fresh
+    assert marshal.loads(cache.read_bytes()) == marshal.loads(good)  # and rewritten whole
 
 
 def test_cache_never_hides_a_bad_edit(tmp_path):
