@@ -1,12 +1,12 @@
 """`intune-bot`: the command line over the same core the Slack bot uses.
 
 Imports of the core happen inside each command, so `intune-bot lookup`
-starts fast: it never pays for slack_bolt, sqlite_utils or the EVTX reader.
+starts fast: it never pays for slack_bolt, sqlite_utils or the EVTX reader,
+nor for json unless --json asks for it (tests/test_cli_cold_start.py).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -84,6 +84,8 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
         lang = guess_lang(query)
     answer = run_lookup(query, limit=limit, lang=lang)
     if as_json:
+        import json
+
         click.echo(json.dumps(answer_to_json(answer), ensure_ascii=False))
     else:
         from bot.textfmt import format_answer
@@ -202,6 +204,8 @@ def summarize(
         except click.ClickException as err:  # the summary is printed all the same
             not_recorded = err
     if as_json:
+        import json
+
         if ingest is not None:
             data["history"] = ingest.to_dict()
         click.echo(json.dumps(data, ensure_ascii=False))
