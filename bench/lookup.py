@@ -18,6 +18,7 @@ filled in by hand once such an entry exists (labelling, never tuning).
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -122,24 +123,40 @@ def in_process(rounds: int = 21) -> None:
           f"per-query medians p99 {percentile(medians, 99):.3f} ms, max {max(medians):.3f} ms")  # fmt: skip
 
 
-def wall(cmd: list[str], runs: int = 15) -> float:
-    times = []
-    for _ in range(runs):
+def _paired(a: list[str], b: list[str], runs: int = 15) -> tuple[float, float, float]:
+    """Median wall ms of `a`, of `b`, and the median of the ratios a/b pair by pair.
+
+    Run in turn (a b a b ...) after a warm-up of each, so a machine whose speed
+    drifts (a shared one) slows both alike. Without PYTHONDONTWRITEBYTECODE: a
+    user's install has its .pyc files; with it set, every run would compile the
+    bot's modules again and the figure would mean nothing.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+    def once(cmd: list[str]) -> float:
         start = time.perf_counter()
-        subprocess.run(cmd, check=False, capture_output=True, cwd=ROOT)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        subprocess.run(cmd, check=False, capture_output=True, cwd=ROOT, env=env)
+        return (time.perf_counter() - start) * 1000
+
+    once(a), once(b)
+    pairs = [(once(a), once(b)) for _ in range(runs)]
+    return (statistics.median(x for x, _ in pairs), statistics.median(y for _, y in pairs),
+            statistics.median(x / y for x, y in pairs))  # fmt: skip
 
 
 def cold_start() -> None:
     py = sys.executable
-    floor = wall([py, "-c", "import click, rapidfuzz"])
-    cli = wall([py, "-m", "bot", "lookup", "20502"])
+    floor_cmd = [py, "-c", "import click, rapidfuzz"]
     script = Path(py).parent / "intune-bot"
-    entry = wall([str(script), "lookup", "20502"]) if script.exists() else float("nan")
-    print(f"floor `python -c 'import click, rapidfuzz'`: {floor:.0f} ms (median of 15)")
-    print(f"`python -m bot lookup 20502`: {cli:.0f} ms ({cli / floor:.2f}x floor)")
-    print(f"`intune-bot lookup 20502`: {entry:.0f} ms ({entry / floor:.2f}x floor)")
+    print("cold start, wall ms, medians of 15 runs each in turn with the floor "
+          "`python -c 'import click, rapidfuzz'`:")  # fmt: skip
+    for name, cmd in (("python -m bot lookup 20502", [py, "-m", "bot", "lookup", "20502"]),
+                      ("intune-bot lookup 20502", [str(script), "lookup", "20502"])):  # fmt: skip
+        if not Path(cmd[0]).exists():
+            continue
+        ms, floor, ratio = _paired(cmd, floor_cmd)
+        print(f"  `{name}`: {ms:.0f} ms, floor {floor:.0f} ms: {ms / floor:.2f}x floor "
+              f"(median of the pairs' ratios {ratio:.2f}x)")  # fmt: skip
 
 
 if __name__ == "__main__":
