@@ -146,6 +146,11 @@ REVIEW_TOPICS = [
         "NDES server cannot request its client/server authentication certificate",
         "symptom:ndes-server-certificate-cannot-be-requested",
     ),
+    ("imported PFX certificate not listed or not deployed", "symptom:pfx-imported-certificate-not-deployed"),
+    (
+        "iOS/macOS SCEP certificate expired without renewal",
+        "symptom:apple-scep-certificate-expired-not-renewed",
+    ),
 ]
 
 # Named by the issue, but no stored public source gives the text or a cause.
