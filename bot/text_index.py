@@ -23,19 +23,19 @@ from bot.words import (
     HOP_CONCEPTS,
     HOP_FAMILIES,
     NEGATION_WORDS,
-    NOT,
     OTHER_HOP_WEIGHT,
     OUTCOME_WEIGHT,
     POLARITY_CONCEPTS,
-    STOPWORDS,
     polarity,
     runs,
     stem,
+    stems,
 )
 
 FREE_TEXT_CUTOFF = 0.22  # share of the question's weight an entry must cover
 TYPO_CUTOFF = 84.0  # a question word this close to a known word is that word
 PHRASE_BONUS = 0.5  # weight of the longest run of question words found in an entry's own text
+NAMED_FIELD = 2.0  # a concept this heavy in an entry's document is in its names or keywords
 
 
 class TextIndex:
@@ -54,7 +54,10 @@ class TextIndex:
         for group in self.catalogue.synonyms:
             head = " ".join(stem(w) for w in fold(group[0]).split())
             for term in group:
-                words = tuple(stem(w) for w in fold(term).split())
+                # A term is read like a question ("can't reach" is not + reach,
+                # "autorité de certification" loses its "de"), or a term with a
+                # stop word or a negation in it could never be met.
+                words = tuple(stems(term))
                 if words:
                     mapping.setdefault(words, head)
         self.max_phrase = max((len(k) for k in mapping), default=1)
@@ -62,23 +65,18 @@ class TextIndex:
 
     def concepts(self, text: str, correct_typos: bool = False) -> list[str]:
         concept = self.concept
-        stems = [NOT if w in NEGATION_WORDS else stem(w)
-                 for w in fold(text).split() if w not in STOPWORDS]  # fmt: skip
-        # "ne ... pas" and "won't" are one negation, not two
-        stems = [
-            w for i, w in enumerate(stems) if not (w == NOT and NOT in stems[max(0, i - 2) : i])
-        ]
+        words = stems(text)
         out: list[str] = []
         i = 0
-        while i < len(stems):
-            for size in range(min(self.max_phrase, len(stems) - i), 0, -1):
-                head = concept.get(tuple(stems[i : i + size]))
+        while i < len(words):
+            for size in range(min(self.max_phrase, len(words) - i), 0, -1):
+                head = concept.get(tuple(words[i : i + size]))
                 if head:
                     out.append(head)
                     i += size
                     break
             else:
-                word = stems[i]
+                word = words[i]
                 # Typos are corrected only for words no synonym group knows,
                 # so a real word ("émission") is never "corrected" into another.
                 if correct_typos:
@@ -234,14 +232,19 @@ class TextIndex:
                 if len(run) > longest.get(i, 0):
                     longest[i] = len(run)
         weights = OUTCOME_WEIGHT[leaning]
-        named_hops = {HOP_CONCEPTS[c] for c in concepts if c in HOP_CONCEPTS}
+        hop_words = {c for c in concepts if c in HOP_CONCEPTS}
+        named_hops = {HOP_CONCEPTS[c] for c in hop_words}
         family = HOP_FAMILIES[named_hops.pop()] if len(named_hops) == 1 else None
         results = []
         for i, score in scores.items():
             entry = self.entries[i]
             coverage = score / possible + PHRASE_BONUS * longest.get(i, 0) / len(concepts)
             coverage *= weights.get(entry.outcome, 1.0)
-            if family and entry.hop and entry.hop not in family:
+            # "The CA is offline" names the CA, but the connector's code for an
+            # unreachable CA (its name and keywords say "CA") is as much the answer.
+            if family and entry.hop and entry.hop not in family and not any(
+                self.docs[i].get(c, 0.0) >= NAMED_FIELD for c in hop_words
+            ):
                 coverage *= OTHER_HOP_WEIGHT
             if coverage >= FREE_TEXT_CUTOFF:
                 results.append((entry, min(90.0, 40.0 + 40.0 * coverage)))

@@ -83,6 +83,15 @@ NEGATION_WORDS = set(
 )
 
 
+def stems(text: str) -> list[str]:
+    """A text's words as the index compares them, question and catalogue alike:
+    folded, stop words dropped, stemmed, every negation one NOT."""
+    out = [NOT if w in NEGATION_WORDS else stem(w)
+           for w in fold(text).split() if w not in STOPWORDS]  # fmt: skip
+    # "ne ... pas" and "won't" are one negation, not two
+    return [w for i, w in enumerate(out) if not (w == NOT and NOT in out[max(0, i - 2) : i])]
+
+
 def polarity(concepts: list[str], negated: bool = False) -> str:
     if negated:  # "won't start", "ne démarre pas": a failure, whatever the verb
         return FAIL
