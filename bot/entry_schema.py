@@ -236,8 +236,10 @@ def _noise(raw: dict, label: str) -> tuple[Noise, ...]:
 
 
 def parse_synonym_group(raw: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(raw, dict) or set(raw) != {"terms"}:
-        raise CatalogueError(f"{where}: a synonym group is a table with one key, terms")
+    if not isinstance(raw, dict) or "terms" not in raw or set(raw) - {"terms", "source"}:
+        raise CatalogueError(f"{where}: a synonym group is a table of terms (and a source URL)")
+    if "source" in raw:
+        _url(raw, "source", where)  # checked, never shown: the page that equates the terms
     terms = _strings(raw, "terms", where)
     if len(terms) < 2:
         raise CatalogueError(f"{where} ({terms[0] if terms else '?'}): needs at least two terms")

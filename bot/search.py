@@ -257,9 +257,12 @@ class _Ranking:
             # about even when its many words cover little of any entry; a
             # question about something the catalogue lacks spreads over several
             # entries at about the same score. The failure's other connector
-            # generation is the same answer, not a rival.
-            best, other = found[0][0], self.index.counterpart(found[0][0])
-            rivals = [s for e, s in found[1:] if e is not other]
+            # generation is the same answer, not a rival; nor are the entries
+            # it names as related (RA certificates and the policy module's
+            # certificate, both expired): the question is about what they share.
+            best = found[0][0]
+            kin = {self.index.counterpart(best), *self.catalogue.related(best)}
+            rivals = [s for e, s in found[1:] if e not in kin]
             lead = found[0][1] - max(rivals[0] if rivals else FREE_TEXT_FLOOR, FREE_TEXT_FLOOR)
             if lead >= LEAD:
                 found[0] = (best, found[0][1] + min(LEAD_BONUS, 2 * lead))

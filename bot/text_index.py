@@ -92,7 +92,7 @@ class TextIndex:
         known = self._corrections.get(word)
         if known is None:
             best = process.extractOne(
-                word, self._by_initial.get(word[0], ()), scorer=fuzz.ratio,
+                word, self._by_initial.get(word[:2], ()), scorer=fuzz.ratio,
                 score_cutoff=TYPO_CUTOFF,
             )  # fmt: skip
             known = best[0] if best else word
@@ -107,7 +107,7 @@ class TextIndex:
         ("prevents" -> French "peuvent")."""
         out: dict[str, list[str]] = {}
         for word in self.vocabulary:
-            out.setdefault(word[0], []).append(word)
+            out.setdefault(word[:2], []).append(word)
         return out
 
     @cached_property
