@@ -176,11 +176,9 @@ def _merge(acc, times: list[str], counts: Counter, hours: Counter, last_ok: dict
             acc.connector_events += n
     for hour, n in hours.items():
         acc.hours[datetime.fromisoformat(f"{hour}:00:00+00:00")][1] += n
-    last_success = acc.last_success
-    for key, when in last_ok.items():
-        t = _utc(when)
-        if key not in last_success or t > last_success[key]:
-            last_success[key] = t
+    succeeded = acc.succeeded
+    for (server, operation, device), when in last_ok.items():
+        succeeded(server, operation, device, _utc(when))
 
 
 def _utc(text: str) -> datetime:

@@ -7,14 +7,20 @@ slowly evens out. Each part gives a Summarizer (bot.summary) and what its
 log said (problems, notes, members); merging them in part order gives what
 a single pass gives.
 
-Workers are spawned (never forked: the Slack app runs threads) once per
-process and kept; if one dies, its part is read here instead.
+Workers start once per process and are kept; if one dies, its part is read
+here instead. A process with one thread (the CLI, the local prompt) forks
+them on Linux: a forked worker has the code and the catalogue already, where
+a spawned one spends a quarter of a second importing them. A process with
+threads (the Slack app) spawns them: forking it could copy a lock that
+another thread holds.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import sys
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -132,7 +138,8 @@ def _pool(workers: int) -> ProcessPoolExecutor | None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        _POOL = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+        _POOL = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
         atexit.register(_POOL.shutdown, cancel_futures=True)
     return _POOL
 
