@@ -143,15 +143,20 @@ def submit_name(slack, modal, name):
     return reply
 
 
-def test_a_typed_short_name_records_under_the_known_server(
-    slack, fake_slack, settings, known_server
-):
+def share_export_and_open_the_modal(slack, fake_slack) -> tuple[dict, dict]:
+    """Share the CSV export, then click *Another server…* under the bot's question."""
     share(slack, fake_slack.add_file("F1", "export.csv", CSV), text="the export")
     summary_for(fake_slack, "1700000300.000300")
     question = question_in(fake_slack, "1700000300.000300")
     click(slack, question, render.SERVER_OTHER_ACTION, thread_ts="1700000300.000300")
     (opened,) = fake_slack.wait_for("views.open")
-    modal = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    return question, opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+
+
+def test_a_typed_short_name_records_under_the_known_server(
+    slack, fake_slack, settings, known_server
+):
+    question, modal = share_export_and_open_the_modal(slack, fake_slack)
 
     submit_name(slack, modal, "ndes01")
 
@@ -168,12 +173,7 @@ def test_a_typed_short_name_of_two_known_servers_keeps_the_modal_open(
     share(slack, fake_slack.add_file("FOTHER", "fabrikam.evtx", other.read_bytes()),
           ts="1700000200.000200")  # fmt: skip
     summary_for(fake_slack, "1700000200.000200")
-    share(slack, fake_slack.add_file("F1", "export.csv", CSV), text="the export")
-    summary_for(fake_slack, "1700000300.000300")
-    question = question_in(fake_slack, "1700000300.000300")
-    click(slack, question, render.SERVER_OTHER_ACTION, thread_ts="1700000300.000300")
-    (opened,) = fake_slack.wait_for("views.open")
-    modal = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    question, modal = share_export_and_open_the_modal(slack, fake_slack)
 
     reply = json.loads(submit_name(slack, modal, "ndes01").body)
 
