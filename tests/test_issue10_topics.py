@@ -151,6 +151,7 @@ REVIEW_TOPICS = [
         "iOS/macOS SCEP certificate expired without renewal",
         "symptom:apple-scep-certificate-expired-not-renewed",
     ),
+    ("device event 306: the SCEP profile arrived (0x2ab0003)", f"{DMEDP}:306"),
 ]
 
 # Named by the issue, but no stored public source gives the text or a cause.
@@ -194,7 +195,8 @@ def test_known_gap_is_still_a_gap(ref):
 def test_review_topic_has_an_answer_with_sources(topic, ref):
     entry = default_catalogue().get(ref)
     assert entry is not None, f"no entry answers {topic!r} ({ref})"
-    assert entry.causes and entry.fixes, f"{ref} answers {topic!r} without a cause and a fix"
+    assert entry.fixes, f"{ref} answers {topic!r} without a fix"
+    assert entry.causes or entry.outcome != "failure", f"{ref} answers {topic!r} without a cause"
     assert entry.doc.startswith("https://")
     assert all(a.source.startswith("https://") for a in (*entry.causes, *entry.fixes))
 
