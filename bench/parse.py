@@ -26,7 +26,8 @@ checkout and that one, each line printed for both, so a change is compared
 with what it changes under the same load.
 Generated logs are kept in --cache (default ~/.cache/intune-triage-bench),
 named after the generator's source, so a changed generator makes new ones.
-Asserts nothing: the figures are read, not tested.
+The load average is printed at the start and the end. Asserts nothing: the
+figures are read, not tested.
 
 To add a measurement (e.g. end-to-end summarize), write a function
 `(path) -> (records, seconds)` and append it to MEASUREMENTS.
@@ -227,6 +228,12 @@ def run_process(cmd: list[str], root: Path = ROOT) -> tuple[float, float, float]
     return wall, max(peak / 1e6, largest), largest
 
 
+def load() -> str:
+    """The machine's load, printed with the figures: on a shared machine they mean little without it."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} cores"
+
+
 def spread(values: list[float], unit: str = " s") -> str:
     return f"{statistics.median(values):.2f}{unit} (min {min(values):.2f}{unit})"
 
@@ -289,6 +296,7 @@ def main() -> None:
             sys.exit(f"{args.against} is not a checkout of this project (no bot/__main__.py)")
         roots[str(args.against)] = args.against.resolve()
     path = args.log or generated(args.cache, f"connector-{args.mb}mb.evtx", "build_log", args.mb)
+    print(f"start: {load()}")
     rates: dict[str, float] = {}
     for name, fn in MEASUREMENTS:
         n, seconds, peak = measure(fn, path)
@@ -309,6 +317,7 @@ def main() -> None:
             args.runs,
             roots,
         )
+    print(f"end: {load()}")
 
 
 if __name__ == "__main__":
