@@ -35,6 +35,9 @@ from bot.words import (
 FREE_TEXT_CUTOFF = 0.22  # share of the question's weight an entry must cover
 TYPO_CUTOFF = 84.0  # a question word this close to a known word is that word
 PHRASE_BONUS = 0.5  # weight of the longest run of question words found in an entry's own text
+# A question longer than LONG_QUESTION concepts tells its context too (versions, what
+# was tried): no entry covers all of it, so the share to cover shrinks, gently.
+LONG_QUESTION, LONG_QUESTION_EASE = 8, 0.3
 NAMED_FIELD = 2.0  # a concept this heavy in an entry's document is in its names or keywords
 
 
@@ -220,6 +223,7 @@ class TextIndex:
         if not scored:
             return []  # "errors" alone says nothing about which one
         possible = sum(self.idf[c] * 3.0 for c in scored) + foreign * self._foreign_weight
+        possible *= min(1.0, LONG_QUESTION / (len(scored) + foreign)) ** LONG_QUESTION_EASE
         scores: dict[int, float] = {}
         for c in scored:
             for i, contribution in self.postings.get(c, ()):

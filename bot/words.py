@@ -63,7 +63,7 @@ OTHER_HOP_WEIGHT = 0.85  # an entry at another hop than the one the question nam
 
 FAIL, SUCCESS, NEUTRAL = "fail", "success", "neutral"
 OUTCOME_WEIGHT = {
-    FAIL: {"failure": 1.0, "retry": 0.85, "warning": 0.8, "success": 0.45, "info": 0.6},
+    FAIL: {"failure": 1.0, "retry": 0.85, "warning": 0.8, "success": 0.45, "info": 0.8},
     SUCCESS: {"success": 1.0, "info": 0.8, "warning": 0.6, "retry": 0.6, "failure": 0.5},
     NEUTRAL: {"failure": 1.0, "warning": 0.95, "retry": 0.9, "success": 0.85, "info": 0.85},
 }
