@@ -99,7 +99,7 @@ def timed(label: str, query: Callable[[], Any], rounds: int = 30) -> None:
 def large_log_run(tmp: Path) -> None:
     """The 50 MB generated .evtx: read + classify (summarize_file), then record_upload."""
     try:
-        from bot.summary import summarize_file
+        from bot.summary_file import summarize_file
         from tests.support.connector_logs import large_log
     except ImportError as err:
         print(f"50 MB generated log: skipped ({err})")

@@ -114,7 +114,7 @@ def read_events(path: Path) -> tuple[int, float]:
 
 def summarize(path: Path) -> tuple[int, float]:
     """End to end: read, classify and summarize (what the bot does with an upload)."""
-    from bot.summary import summarize_file
+    from bot.summary_file import summarize_file
 
     started = time.perf_counter()
     summary = summarize_file(path)
@@ -125,7 +125,7 @@ MEASUREMENTS: list[tuple[str, Callable[[Path], tuple[int, float]]]] = [
     ("evtx records_json + json.loads, 1 thread", raw_evtx),
     (f"python-evtx record.xml() (first {PYTHON_EVTX_SLICE})", python_evtx),
     ("bot.logs read_events (normalized Events)", read_events),
-    ("bot.summary summarize_file (end to end)", summarize),
+    ("bot.summary_file summarize_file (end to end)", summarize),
 ]
 
 

@@ -152,7 +152,7 @@ def summarize(
         intune-bot summarize export.csv --record --server NDES01
     """
     from bot.logs import NotAnEventLog, ParserUnavailable
-    from bot.summary import summarize_file
+    from bot.summary_file import summarize_file
     from bot.summary_parallel import processes
 
     if chart_path:

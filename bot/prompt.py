@@ -171,7 +171,7 @@ def dropped(path: Path, max_unpacked: int) -> str:
 
     `max_unpacked`: how far a zip may expand, the upload limit as in Slack."""
     from bot.logs import NotAnEventLog
-    from bot.summary import summarize_file
+    from bot.summary_file import summarize_file
     from bot.summary_parallel import processes
     from bot.textfmt import format_summary
 

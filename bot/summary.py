@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.classify import ConnectorEvent, classify, is_noise, recognize
 from bot.event_fields import device_of
@@ -368,72 +367,3 @@ class Ticker:
         if records >= self.mark:
             self.mark = (records // PROGRESS_EVERY + 1) * PROGRESS_EVERY
             self.progress(self.mark - PROGRESS_EVERY)
-
-
-def count_raw(log, acc: Summarizer, progress: Callable[[int], None] | None = None) -> None:
-    """Let `log` hand its .evtx records to `acc` raw where they need no decoding
-    (bot.summary_lean): a summary's fast path. Kept events need every record whole."""
-    if acc.keep_events:
-        return
-    from bot.summary_lean import absorb
-
-    tick = (progress if isinstance(progress, Ticker) else Ticker(progress)) if progress else None
-
-    def take(records: list[dict]) -> list[dict]:
-        whole = absorb(acc, records)
-        if tick:  # a log of successes only yields no event to report progress on
-            tick(acc.records)
-        return whole
-
-    log.absorb = take
-
-
-def summarize_file(
-    path: str | Path,
-    *,
-    parser: str = "auto",
-    progress: Callable[[int], None] | None = None,
-    catalogue: Catalogue | None = None,
-    keep_events: bool = False,
-    max_unpacked: int | None = None,
-    processes: int = 1,
-) -> Summary:
-    """Open a log (any supported format, or a zip of them), summarize it, list its problems.
-
-    `max_unpacked`: how much a zip may expand to (the upload limit; default 200 MB).
-    `processes`: how many processes may read a large upload at once
-    (bot.summary_parallel.processes() for every core). More than one is for
-    programs whose main module is import-safe (`if __name__ == "__main__"`),
-    as multiprocessing's spawned workers import it; the front ends are.
-    Events kept for the history are read in one process (they would not fit
-    through a pipe cheaply).
-    Raises `bot.logs.NotAnEventLog` when the file is not an event log export.
-    """
-    from bot.logs import NotAnEventLog, open_log
-    from bot.logs.parts import split
-    from bot.summary_parallel import summarize_parts
-
-    limits = {"max_unpacked": max_unpacked} if max_unpacked else {}
-    log = open_log(path, parser=parser, **limits)
-    catalogue = catalogue or default_catalogue()
-    parts = None if keep_events else split(log, processes)
-    tick = Ticker(progress) if progress else None
-    if parts is None:
-        acc = Summarizer(catalogue, keep_events=keep_events)
-        count_raw(log, acc, tick)
-        summary = summarize(log, file=Path(path).name, format=log.format, progress=tick, acc=acc)
-        said = log
-    else:  # a large upload: its parts read on every core
-        acc, said = summarize_parts(parts, catalogue, keep_events=keep_events, progress=tick)
-        if log.format == "zip" and not said.files:
-            log.skipped = said.skipped
-            raise NotAnEventLog(log.nothing_read())
-        summary = acc.result(file=Path(path).name, format=log.format)
-    summary.problems = list(said.problems)
-    summary.parser = getattr(log, "parser", None)
-    summary.ignored = said.ignored
-    summary.notes = list(getattr(said, "notes", ()))
-    if log.format == "zip":
-        summary.files = [m.to_dict() for m in said.files]
-        summary.skipped = list(said.skipped)
-    return summary

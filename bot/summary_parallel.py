@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 from bot.knowledge import Catalogue, default_catalogue
 from bot.logs import Problem
 from bot.logs.parts import Part
-from bot.summary import Summarizer, count_raw
+from bot.summary import Summarizer
+from bot.summary_file import count_raw
 
 if TYPE_CHECKING:  # imported when a pool is needed: most uploads are small
     from concurrent.futures import ProcessPoolExecutor

@@ -11,7 +11,7 @@ from bot.history import open_history
 from bot.listing import SLACK, TERMINAL, listing, no_history, no_incidents, nothing_listed
 from bot.prompt import reply
 from bot.settings import Settings
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from bot.triage import Source, ingest
 from tests.support.connector_logs import two_servers
 from tests.support.damaged_db import garbage

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from bot.chart import MAX_BARS, OTHER, TOP, chart_data, needs_chart, series_key, timeline_chart
 from bot.cli import cli
 from bot.knowledge import default_catalogue
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from bot.summary_values import Group, Summary
 from tests.support.connector_logs import (
     START,

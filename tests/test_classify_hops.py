@@ -8,7 +8,7 @@ from bot.classify import classify
 from bot.hops import HOPS, load_table
 from bot.knowledge import default_catalogue
 from bot.logs import Event, open_log
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from tests.support.chain_events import CA, T0, chain_records, write_records
 from tests.support.connector_logs import FORMATS
 from tests.support.history import raw_event

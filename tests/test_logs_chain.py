@@ -9,7 +9,7 @@ import pytest
 
 from bot.logs import NotAnEventLog, open_log
 from bot.logs.zipped import MAX_RATIO, log_of
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from tests.support.chain_logs import (
     IIS_DEFAULT_FIELDS,
     IIS_FULL_FIELDS,

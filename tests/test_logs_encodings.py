@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from tests.support.connector_logs import legacy_pkcs_ca_outage
 
 

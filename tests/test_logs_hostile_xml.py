@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.logs.xml_reader import MAX_DEPTH
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
 SAVED = (EXPORTS / "saved_events.xml").read_text(encoding="utf-8")  # Event Viewer's Save as XML

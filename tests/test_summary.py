@@ -8,7 +8,7 @@ import pytest
 
 from bot.knowledge import default_catalogue
 from bot.logs import NotAnEventLog
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from tests.support import connector_logs as logs
 
 FORMATS = ["evtx", "xml", "wevtutil", "csv", "txt", "csv-fr", "txt-fr"]

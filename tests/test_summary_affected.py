@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.slack import render
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from tests.support.evtx_writer import write_evtx
 from tests.support.legacy_log import START, records
 from tests.support.slack import texts

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.hops import chain_steps
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from bot.textfmt import format_summary
 from tests.support.chain_events import ca_records, chain_records, write_records
 from tests.support.chain_logs import (

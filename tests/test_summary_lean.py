@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 
 from bot.logs import open_log
-from bot.summary import Summarizer, count_raw, summarize, summarize_file
+from bot.summary import Summarizer, summarize
+from bot.summary_file import count_raw, summarize_file
 from tests.support.chain_events import T0, chain_records, write_records
 from tests.support.chain_logs import build_zip
 from tests.support.connector_logs import (

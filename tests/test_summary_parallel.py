@@ -15,7 +15,8 @@ from bot import summary_parallel
 from bot.knowledge import default_catalogue
 from bot.logs import NotAnEventLog, open_log
 from bot.logs.parts import split
-from bot.summary import summarize, summarize_file
+from bot.summary import summarize
+from bot.summary_file import summarize_file
 from bot.summary_parallel import summarize_parts
 from tests.support.chain_logs import MSCEP, Member, Request, build_zip, iis_lines
 from tests.support.connector_logs import LogBuilder, large_log

@@ -11,7 +11,7 @@ from bot.asking import servers_named, what_history_knows
 from bot.cli import cli
 from bot.history import open_history
 from bot.search import lookup
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from bot.triage import (
     Source,
     build_digest,

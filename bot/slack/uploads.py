@@ -31,7 +31,7 @@ from bot.slack.kept import remember_summary
 from bot.slack.membership import Scope
 from bot.slack.names import shown_name
 from bot.slack.reactions import Status
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from bot.summary_parallel import processes
 from bot.triage import Source, ingest, needs_server, server_named_in
 

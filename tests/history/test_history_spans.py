@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from bot.history import History
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from tests.support.connector_logs import LogBuilder
 from tests.support.history import (
     T0,

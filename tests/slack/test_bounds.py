@@ -8,7 +8,8 @@ from bot.history.ingest import MAX_INCIDENTS
 from bot.slack import render
 from bot.slack.kept import summaries_path
 from bot.slack.render.summaries import SHOW_ALL_MESSAGES
-from bot.summary import MAX_GROUPS, summarize_file
+from bot.summary import MAX_GROUPS
+from bot.summary_file import summarize_file
 from tests.support.legacy_log import many_failures
 from tests.support.slack import actions_of, click, share, summary_for, texts
 

@@ -8,7 +8,7 @@ import struct
 
 from bot.chart import timeline_chart
 from bot.slack.chart_upload import chart_filename
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from tests.support.legacy_log import write
 from tests.support.slack import TS, outage, payload, share, summary_for, texts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.history import UploadInfo, open_history
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from tests.support.damaged_db import damaged_past_first_page, garbage
 from tests.support.legacy_log import write
 from tests.support.slack import home_opened, payload, share, summary_for, texts

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.history import UploadInfo, open_history
 from bot.slack.render import home
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from bot.triage import home_data
 from tests.support.connector_logs import legacy_pkcs_ca_outage, two_servers
 from tests.support.evtx_writer import write_evtx

@@ -135,7 +135,7 @@ def test_any_question_renders_valid_block_kit_that_pings_no_one(text):
 def test_an_iis_log_names_no_server_and_the_summary_shows_none(tmp_path):
     from datetime import UTC, datetime, timedelta
 
-    from bot.summary import summarize_file
+    from bot.summary_file import summarize_file
     from tests.support.chain_logs import Request, iis_lines, write_iis
 
     t0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

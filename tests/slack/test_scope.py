@@ -27,7 +27,7 @@ from bot.slack.digest import post_digest
 from bot.slack.fake_api import TOKEN
 from bot.slack.membership import Membership
 from bot.slack.services import Services
-from bot.summary import summarize_file
+from bot.summary_file import summarize_file
 from tests.support.connector_logs import legacy_pkcs_ca_outage
 from tests.support.legacy_log import START, write
 from tests.support.slack import payload, serving, summary_for, texts
