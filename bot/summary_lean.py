@@ -59,7 +59,9 @@ def absorb(acc, records: list[dict]) -> list[dict]:
     """
     if acc.keep_events:  # the history keeps every connector event whole
         return records
-    kinds = vars(acc).setdefault("_raw_kinds", {})
+    # What a kind needs depends on its text and the catalogue only: learnt once per
+    # catalogue, not again for each part of an upload or each upload of the bot's day.
+    kinds = vars(acc.catalogue).setdefault("_raw_kinds", {})
     start = len(_PREFIX)
     times: list[str] = []
     counts: Counter = Counter()  # kind -> records counted
