@@ -60,11 +60,18 @@ def canonical_code(text: str, *, typed: bool = False) -> str | None:
     m = HEX_CODE.fullmatch(text)
     if m:
         digits = m.group(1) or m.group(2)
-        plain_digits = m.group(2) and not re.search(r"[a-fA-F]", digits)
+        bare = m.group(2) and not text.lower().endswith("h")
+        plain_digits = bare and not re.search(r"[a-fA-F]", digits)
         # Eight plain digits are a number, unless a person typed a failure
         # HRESULT without 0x (the high bit set, so it starts with 8).
         hresult_typed = typed and digits.startswith("8")
-        if plain_digits and not text.lower().endswith("h") and not hresult_typed:
+        if plain_digits and not hresult_typed:
+            return None
+        # Eight hex digits without 0x are a code only when they read as one: the
+        # high bit set (HRESULT 80070005, NTSTATUS c0000374 as Application Error
+        # logs it) or zero-padded (0FFFFFFF). Anything else ("device 4F2A9C01")
+        # is an ID a log or a person quoted.
+        if bare and digits[0] not in "089abcdefABCDEF":
             return None
         return code_from_int(int(digits, 16))
     if SIGNED_DECIMAL.fullmatch(text):

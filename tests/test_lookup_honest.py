@@ -160,6 +160,7 @@ def test_an_iis_line_is_read_by_status_substatus_and_win32_not_by_port_or_time(c
         "10.5.14.22 and fe80::f53d:89b8:c3e8:5fec%13 at 16:13:11",
         "Product Version: 6.1711.4.0",
         "NDES on Windows Server 2019",
+        "device 4F2A9C01 fails enrollment",  # 8 hex digits, neither HRESULT nor padded code
     ],
 )
 def test_ids_ports_times_and_thumbprints_are_never_codes(text):
