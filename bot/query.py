@@ -60,6 +60,7 @@ _MASK_PARTS = [
     r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?Z?)?",  # date
     r"\b\d{1,2}:\d{2}(?::\d{2})?(?:[:.,]\d+)?\b",  # time
     r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])",  # versions 6.1711.4.0
+    r"\b\d+\s?ms\b",  # durations: "took 20502 ms", "GET(47ms)"
     r"\b[\w-]+(?:\.[\w-]+)+:\d{2,5}\b",  # host.name:port
     # product years: "Server 2019", "Windows Server 2016 R2", "SQL 2022"
     r"\b(?:windows|server|sql|office|exchange|visual studio)\s+(?:server\s+)?(?:19|20)\d\d\b",
@@ -94,8 +95,12 @@ _WIN32 = _Pattern(
 _ID_WORDS = r"(?:event|evt|eventid|event\s+id|id|ev[eè]nement|évènement|événement|evenement)"
 _EVENT_NAMED = _Pattern(rf"(?i)\b{_ID_WORDS}\s*:?\s*#?\s*(?P<n>\d{{1,5}})(?![\w.])")
 _NUMBER = _Pattern(r"(?<![\w.-])(?P<n>\d{1,5})(?![\w.])")
-# "410", "0410", "00000410", "x410", "0x 410": a diagnostic code typed loosely.
-_LOOSE_HEX = _Pattern(r"(?i)^\s*(?:0?x\s*)?(?P<digits>[0-9a-f]{1,8})h?\s*$")
+# "410", "0410", "00000410", "x410", "0x 410": a diagnostic code typed loosely,
+# also after the word that says it is one ("code 410", "diagnostic code 410", "error 410").
+_LOOSE_HEX = _Pattern(
+    r"(?i)^\s*(?:(?:diagnostic|diag|error)\s+)?(?:code|error)?\s*[:#]?\s*(?:0?x\s*)?"
+    r"(?P<digits>[0-9a-f]{1,8})h?\s*$"
+)
 
 
 class HttpStatus(Value):

@@ -161,6 +161,7 @@ def test_an_iis_line_is_read_by_status_substatus_and_win32_not_by_port_or_time(c
         "Product Version: 6.1711.4.0",
         "NDES on Windows Server 2019",
         "device 4F2A9C01 fails enrollment",  # 8 hex digits, neither HRESULT nor padded code
+        "the request took 20502 ms",
     ],
 )
 def test_ids_ports_times_and_thumbprints_are_never_codes(text):
@@ -168,7 +169,10 @@ def test_ids_ports_times_and_thumbprints_are_never_codes(text):
     assert (reading.codes, reading.win32, reading.http, reading.events) == ([], [], [], [])
 
 
-@pytest.mark.parametrize("typed", ["410", "0410", "00000410", "x410", "0x 410"])
+@pytest.mark.parametrize(
+    "typed",
+    ["410", "0410", "00000410", "x410", "0x 410", "code 410", "diagnostic code 410", "error 410"],
+)
 def test_a_loosely_typed_diagnostic_code_gets_did_you_mean(typed):
     answer = lookup(typed)
     assert answer.did_you_mean == "0x00000410"
