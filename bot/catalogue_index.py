@@ -74,6 +74,11 @@ class Index:
 
     def nearest(self, ident: str) -> list[tuple[Entry, float]]:
         """Entries numerically closest to an unknown ID or code, same kind."""
+        if ident.startswith("HTTP "):  # "HTTP 502": the IIS answers of its class (5xx)
+            status = float(ident[5:])
+            pool = [e for e in self.entries if e.kind == "http" and e.id[0] == ident[5]]
+            pool.sort(key=lambda e: (abs(float(e.id) - status), e.win32 is not None))
+            return [(e, 30.0 - i) for i, e in enumerate(pool[:3])]
         if ident.startswith("0x"):
             value = int(ident, 16)
             pool = [e for e in self.entries if e.kind in ("code", "hresult")]

@@ -31,7 +31,7 @@ from bot.codes import win32_hresult
 from bot.knowledge import Catalogue, Entry, default_catalogue
 from bot.name_index import EXACT
 from bot.normalize import fold
-from bot.query import GENERIC_CODES, read
+from bot.query import GENERIC_CODES, HttpStatus, read
 from bot.text_index import FREE_TEXT_CUTOFF
 from bot.value import Value
 
@@ -55,6 +55,7 @@ LEAD_FLOOR, LEAD, LEAD_BONUS = 50.0, 3.0, 8.0
 FREE_TEXT_FLOOR = 40.0 + 40.0 * FREE_TEXT_CUTOFF  # the lowest free-text score offered
 PATTERN_TIER, CODE_TIER, NAMED_TIER, GENERIC_TIER = 0, 1, 2, 3
 NEAREST_TIER, CLOSE_TIER = 8, 9  # neighbours of an unknown ID; typos and free text
+BARE_HTTP_SCORE = 65.0  # "500" alone: the IIS answer, below a did-you-mean code (70)
 HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
 
 
@@ -171,7 +172,7 @@ def lookup(
     ranking = _Ranking(catalogue, index, stripped)
     ranking.exact_parts()
     if not ranking.did_you_mean and (not ranking.has_exact() or len(stripped.split()) > 2):
-        ranking.close_parts()
+        ranking.close_parts(stripped)
     return ranking.answer(query, limit)
 
 
@@ -187,6 +188,8 @@ class _Ranking:
 
     def offer(self, entry: Entry, score: float, exact: bool, tier: int = CLOSE_TIER, **extra):
         old = self.scored.get(entry.key)
+        if old is not None and old[0].shared and "shared" not in extra:
+            extra["shared"] = old[0].shared  # free text re-finding "500" keeps its variants
         new = (Match(entry, score, exact, **extra), tier)
         if old is None or (exact, -tier if exact else 0, score) > (
             old[0].exact,
@@ -226,6 +229,8 @@ class _Ranking:
                 tier = CODE_TIER if best.win32 is not None else NAMED_TIER
                 shared = tuple(e for e in found if e is not best)
                 self.offer(best, EXACT, True, tier, shared=shared)
+            else:  # "HTTP 502": a status the catalogue lacks is said so, not a neighbour
+                unknown.append(f"HTTP {status.id}" if status.sub else f"HTTP {status.status}")
         for ident in reading.events:
             if ident in win32_digits:
                 continue  # "Error 12175" was the Win32 error, not an event
@@ -239,7 +244,9 @@ class _Ranking:
                 # No such event, but a Win32 error by that number: a derived spelling
                 # of its HRESULT ("12175" is 0x80072F8F, "1722" is 0x800706BA).
                 self.offer(win32, EXACT, True, CODE_TIER)
-            elif ident in reading.named_events or not self._loose_hex(reading):
+            elif ident in reading.named_events or not (
+                self._loose_hex(reading) | self._bare_http(ident)  # both: "403" is either
+            ):
                 unknown.append(ident)
         if not self.scored and not reading.events and reading.loose_hex:
             self._loose_hex(reading)
@@ -250,8 +257,8 @@ class _Ranking:
             for near, score in self.index.nearest(self.unknown):
                 self.offer(near, score, False, NEAREST_TIER)
 
-    def close_parts(self) -> None:
-        found = sorted(self.index.free_text(self.text), key=lambda es: -es[1])
+    def close_parts(self, text: str) -> None:
+        found = sorted(self.index.free_text(text), key=lambda es: -es[1])
         if found and found[0][1] >= LEAD_FLOOR:
             # One entry well ahead of every other is what a long question is
             # about even when its many words cover little of any entry; a
@@ -317,6 +324,19 @@ class _Ranking:
             return False
         self.did_you_mean = entry.id
         self.offer(entry, 70.0, False, NEAREST_TIER)
+        return True
+
+    def _bare_http(self, ident: str) -> bool:
+        """A bare 4xx/5xx that is no event ("500", "403") is likeliest the IIS answer
+        of that status: offered as a close match, below "did you mean 0x00000403?"."""
+        if len(ident) != 3 or ident[0] not in "45":
+            return False
+        found = self._http(HttpStatus(int(ident), None))
+        if not found:
+            return False
+        best = self._likeliest(found)
+        shared = tuple(e for e in found if e is not best)
+        self.offer(best, BARE_HTTP_SCORE, False, NEAREST_TIER, shared=shared)
         return True
 
     def _likeliest(self, found: list[Entry]) -> Entry:

@@ -264,3 +264,23 @@ def test_related_entries_are_named_as_people_name_them_never_by_catalogue_key():
             assert named in related, where
             assert "symptom:" not in related, where
             assert "Microsoft-Windows-" not in related, where
+
+
+def test_a_bare_http_status_is_its_iis_answer_and_a_code_sharing_it_names_it():
+    plain = lookup("500")  # no event 500, no code 0x500: the IIS answer, not "unknown"
+    assert plain.unknown_id is None and plain.answered
+    assert plain.best.entry.key == "IIS:500.0" and not plain.best.exact
+    assert "IIS:500.0:1346" in [e.key for e in plain.best.shared]
+    assert format_answer(plain).startswith("Closest match (not exact):")
+    shared = lookup("403")  # the diagnostic code first, the IIS answer named after it
+    assert shared.did_you_mean == "0x00000403"
+    assert "IIS:403.0" in [m.entry.key for m in shared.matches]
+
+
+def test_an_http_status_the_catalogue_lacks_is_said_so_with_its_neighbours():
+    answer = lookup("HTTP 502")
+    assert answer.unknown_id == "HTTP 502"
+    assert not answer.answered
+    assert "IIS:503.0" in [m.entry.key for m in answer.matches]  # its neighbour, offered as such
+    assert format_answer(answer).startswith("HTTP 502 is not in the catalogue")
+
