@@ -172,7 +172,13 @@ def lookup(
     ranking = _Ranking(catalogue, index, stripped)
     ranking.exact_parts()
     if not ranking.did_you_mean and (not ranking.has_exact() or len(stripped.split()) > 2):
-        ranking.close_parts(stripped)
+        words = fold(stripped).split()
+        if all(w.isdigit() or w in _ID_WORDS for w in words):
+            # "event 3007": free text of the number only ("event" alone finds every
+            # entry that mentions an event); "event" alone: nothing to look for.
+            stripped = " ".join(w for w in words if w.isdigit())
+        if stripped:
+            ranking.close_parts(stripped)
     return ranking.answer(query, limit)
 
 
@@ -353,6 +359,12 @@ class _Ranking:
         return found[max(range(len(found)), key=lambda i: (hits[i], -i))]
 
 
+# What only says "this number is an ID" ("event 9", "Event ID: 9", "HTTP 502"): as
+# free text "event" alone would find every entry that mentions an event.
+_ID_WORDS = set(
+    "event events evt eventid id code codes error errors err hresult diagnostic "
+    "http status number no evenement erreur".split()
+)
 _GENERIC_WORDS = set("event id error microsoft windows log the a of for".split())
 
 

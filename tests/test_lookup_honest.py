@@ -284,3 +284,11 @@ def test_an_http_status_the_catalogue_lacks_is_said_so_with_its_neighbours():
     assert "IIS:503.0" in [m.entry.key for m in answer.matches]  # its neighbour, offered as such
     assert format_answer(answer).startswith("HTTP 502 is not in the catalogue")
 
+
+def test_id_words_alone_do_not_find_neighbours_by_free_text():
+    # "event" is in hundreds of texts: it says which kind of number, not which entry.
+    answer = lookup("event 9")
+    assert answer.unknown_id == "9"
+    assert all(abs(int(m.entry.id) - 9) <= 0x40 for m in answer.matches)
+    assert lookup("event").matches == ()
+    assert {m.entry.kind for m in lookup("HTTP 502").matches} == {"http"}
