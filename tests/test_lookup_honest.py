@@ -225,6 +225,10 @@ def test_slack_says_closest_did_you_mean_both_generations_and_shared_sources(cha
         return json.dumps(msg["blocks"], ensure_ascii=False)
 
     assert "Closest match (not exact):" in shown(lookup("crpverfymetric faliure"))
+    # ...and so do the notifications and screen readers, which read the message's text.
+    assert render.answer(lookup("crpverfymetric faliure"))["text"].startswith("Closest match")
+    assert render.answer(lookup("x410"))["text"].startswith("Did you mean 0x00000410? ")
+    assert render.answer(lookup("CRPVerifyMetric_Failure"))["text"].startswith("Event 20502 ")
     assert "Closest match" not in shown(lookup("CRPVerifyMetric_Failure"))
     assert "Did you mean `0x00000410`?" in shown(lookup("x410"))
     assert "legacy connector 20102 · current connector 1052" in shown(

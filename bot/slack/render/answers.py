@@ -78,14 +78,17 @@ def answer(answer: Answer, lang: str = "en", *, share: bool = True) -> Message:
         others, fallback = list(answer.matches), " ".join(lead)
         also = labels["nearest"]
     else:
+        marker = ""  # the notification says "closest" too, not only the blocks
         if answer.did_you_mean:
             lead.append(labels["did_you_mean"].format(id=code(answer.did_you_mean)))
+            marker = labels["did_you_mean"].format(id=answer.did_you_mean) + " "
         elif not best.exact:
             lead.append(f"*{labels['closest']}*")
+            marker = labels["closest"] + " "
         if lead:
             blocks.append(section("\n".join(lead)))
         blocks += entry_blocks(best.entry, lang, labels, best)
-        fallback = f"{title(best.entry, lang)}: {escape(best.entry.description.get(lang))}"
+        fallback = f"{marker}{title(best.entry, lang)}: {escape(best.entry.description.get(lang))}"
         also = labels["also"]
     if others:
         blocks.append(list_section(f"*{also}*", [_match_line(m, lang) for m in others]))
