@@ -277,6 +277,16 @@ class Entry(Value):
         return self.name if self.name.startswith(self.id) else f"{self.id} {self.name}"
 
     @property
+    def seen_in(self) -> str:
+        """Where an admin finds it: "Application (source Microsoft-Windows-CertificationAuthority)",
+        "Microsoft-Intune-CertificateConnectors/Admin", "u_ex*.log (IIS W3C)". A bare event
+        ID names no source, so the answer must."""
+        source = self.provider if self.kind == "event" else None
+        if source and source not in self.log:
+            return f"{self.log} (source {source})"
+        return self.log
+
+    @property
     def json_type(self) -> str:
         """The `type` of the CLI JSON contract: HRESULTs and IIS answers are codes too."""
         return JSON_TYPES[self.kind]

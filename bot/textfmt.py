@@ -30,7 +30,7 @@ _LABELS = {
            "nothing": "The catalogue has nothing on that: no event, code or known symptom matches.",
            "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
            "generations": "legacy connector {legacy} · current connector {current}",
-           "shared": "Also {id} from: {others}",
+           "shared": "Also {id} from: {others}", "seen_in": "Seen in",
            "kinds": {"event": "Event", "code": "Diagnostic code", "hresult": "HRESULT",
                      "http": "IIS answer", "symptom": "Symptom"}},
     "fr": {"cause": "Causes probables", "fix": "Que faire", "related": "Voir aussi",
@@ -39,7 +39,7 @@ _LABELS = {
            "nothing": "Le catalogue n'a rien à ce sujet : aucun événement, code ni symptôme connu ne correspond.",
            "closest": "Résultat le plus proche (pas exact) :", "did_you_mean": "Vouliez-vous dire {id} ?",
            "generations": "ancien connecteur {legacy} · connecteur actuel {current}",
-           "shared": "Aussi {id} de : {others}",
+           "shared": "Aussi {id} de : {others}", "seen_in": "Vu dans",
            "kinds": {"event": "Événement", "code": "Code de diagnostic", "hresult": "HRESULT",
                      "http": "Réponse IIS", "symptom": "Symptôme"}},
 }  # fmt: skip
@@ -84,6 +84,8 @@ def format_entry(entry: Entry, lang: str = "en", match: Match | None = None) -> 
     if match is not None and (ids := generation_ids(match)):
         out.append(labels["generations"].format(legacy=ids[0], current=ids[1]))
     out.append(_wrap(entry.description.get(lang)))
+    if entry.log:
+        out.append(_wrap(f"{labels['seen_in']}: {entry.seen_in}"))
     if entry.note:
         out.append(_wrap("Note: " + entry.note.get(lang)))
     for key, advice in (("cause", entry.causes), ("fix", entry.fixes)):

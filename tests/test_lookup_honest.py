@@ -296,3 +296,16 @@ def test_id_words_alone_do_not_find_neighbours_by_free_text():
     assert all(abs(int(m.entry.id) - 9) <= 0x40 for m in answer.matches)
     assert lookup("event").matches == ()
     assert {m.entry.kind for m in lookup("HTTP 502").matches} == {"http"}
+
+
+def test_an_answer_says_where_the_event_is_logged_and_by_which_source():
+    # A bare "22" names no source: the answer does (terminal and Slack).
+    from bot.slack import render
+
+    where = "Seen in: Application (source Microsoft-Windows-CertificationAuthority)"
+    answer = lookup("22")
+    assert answer.best.entry.key == "Microsoft-Windows-CertificationAuthority:22"
+    assert where in format_answer(answer)
+    assert where in json.dumps(render.answer(answer)["blocks"])
+    device = "Seen in: Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin"
+    assert device in format_answer(lookup("32"))

@@ -22,7 +22,7 @@ LABELS = {
            "nothing": "The catalogue has nothing on “{q}”: no event, code or known symptom matches.",
            "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
            "generations": "legacy connector {legacy} · current connector {current}",
-           "shared": "Also {id} from: {others}",
+           "shared": "Also {id} from: {others}", "seen_in": "Seen in",
            "share": "Share in channel"},
     "fr": {"cause": "Cause probable", "fix": "Que faire", "related": "Voir aussi",
            "doc": "Documentation", "also": "Autres résultats", "inferred": "_(notre déduction)_",
@@ -32,7 +32,7 @@ LABELS = {
            "closest": "Résultat le plus proche (pas exact) :",
            "did_you_mean": "Vouliez-vous dire {id} ?",
            "generations": "ancien connecteur {legacy} · connecteur actuel {current}",
-           "shared": "Aussi {id} de : {others}",
+           "shared": "Aussi {id} de : {others}", "seen_in": "Vu dans",
            "share": "Partager dans le canal"},
 }  # fmt: skip
 
@@ -118,6 +118,8 @@ def entry_blocks(
     if match is not None and (ids := generation_ids(match)):
         head += "\n" + labels["generations"].format(legacy=ids[0], current=ids[1])
     head += f"\n{escape(entry.description.get(lang))}"
+    if entry.log:
+        head += f"\n{labels['seen_in']}: {escape(entry.seen_in)}"
     if entry.note:
         head += f"\n_{escape(entry.note.get(lang))}_"
     blocks = [section(head)]
