@@ -96,10 +96,11 @@ _ID_WORDS = r"(?:event|evt|eventid|event\s+id|id|ev[eè]nement|évènement|évé
 _EVENT_NAMED = _Pattern(rf"(?i)\b{_ID_WORDS}\s*:?\s*#?\s*(?P<n>\d{{1,5}})(?![\w.])")
 _NUMBER = _Pattern(r"(?<![\w.-])(?P<n>\d{1,5})(?![\w.])")
 # "410", "0410", "00000410", "x410", "0x 410": a diagnostic code typed loosely,
-# also after the word that says it is one ("code 410", "diagnostic code 410", "error 410").
+# also after the word that says it is one ("code 410", "diagnostic code 410", "error 410",
+# "code d'erreur 410", "le code 410").
 _LOOSE_HEX = _Pattern(
-    r"(?i)^\s*(?:(?:diagnostic|diag|error)\s+)?(?:code|error)?\s*[:#]?\s*(?:0?x\s*)?"
-    r"(?P<digits>[0-9a-f]{1,8})h?\s*$"
+    r"(?i)^\s*(?:(?:the|le|diagnostic|diag|error)\s+)?(?:code(?:\s+d['’]\s*erreur)?|error|erreur)?"
+    r"\s*[:#]?\s*(?:0?x\s*)?(?P<digits>[0-9a-f]{1,8})h?\s*$"
 )
 
 

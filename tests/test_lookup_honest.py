@@ -171,7 +171,8 @@ def test_ids_ports_times_and_thumbprints_are_never_codes(text):
 
 @pytest.mark.parametrize(
     "typed",
-    ["410", "0410", "00000410", "x410", "0x 410", "code 410", "diagnostic code 410", "error 410"],
+    ["410", "0410", "00000410", "x410", "0x 410", "code 410", "diagnostic code 410", "error 410",
+     "code d'erreur 410", "erreur 410"],  # fmt: skip
 )
 def test_a_loosely_typed_diagnostic_code_gets_did_you_mean(typed):
     answer = lookup(typed)
