@@ -152,6 +152,7 @@ REVIEW_TOPICS = [
         "symptom:apple-scep-certificate-expired-not-renewed",
     ),
     ("device event 306: the SCEP profile arrived (0x2ab0003)", f"{DMEDP}:306"),
+    ("SCEP fails from the internet: NDES not published", "symptom:ndes-not-published-externally"),
 ]
 
 # Named by the issue, but no stored public source gives the text or a cause.
