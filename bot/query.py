@@ -51,7 +51,9 @@ _MASK_PARTS = [
     (
         r"\b(?:request\s*id|requestid|request|req\s*id|process\s*id|processid|pid|"
         r"thread\s*id|threadid|transaction\s*id|activity\s*id|device\s*id|user\s*id|"
-        r"serial\s*number|serial|thumbprint|port|time[- ]taken)\s*[:=#]?\s*['\"(]?[\w{}-]*\d[\w{}-]*"
+        r"correlation\s*id|session\s*id|tenant\s*id|"
+        r"serial\s*number|serial|thumbprint|port|time[- ]?taken|duration|elapsed)"
+        r"\s*[:=#]?\s*['\"(]?[\w{}-]*\d[\w{}-]*"
     ),
     r"[{(]?\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b[})]?",  # GUID
     r"\b[0-9a-fA-F]{32,64}\b",  # thumbprints and hashes
@@ -62,6 +64,7 @@ _MASK_PARTS = [
     r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])",  # versions 6.1711.4.0
     r"\b\d+\s?ms\b",  # durations: "took 20502 ms", "GET(47ms)"
     r"\b[\w-]+(?:\.[\w-]+)+:\d{2,5}\b",  # host.name:port
+    r"//[\w.-]+:\d{1,5}\b",  # a URL's host:port, dotted or not (https://ndes01:8443/)
     # product years: "Server 2019", "Windows Server 2016 R2", "SQL 2022"
     r"\b(?:windows|server|sql|office|exchange|visual studio)\s+(?:server\s+)?(?:19|20)\d\d\b",
 ]

@@ -162,6 +162,10 @@ def test_an_iis_line_is_read_by_status_substatus_and_win32_not_by_port_or_time(c
         "NDES on Windows Server 2019",
         "device 4F2A9C01 fails enrollment",  # 8 hex digits, neither HRESULT nor padded code
         "the request took 20502 ms",
+        "timeTaken=20502",
+        "CorrelationId 1052",
+        "duration 20502",
+        "https://ndes01:20502/certsrv/mscep/mscep.dll",
     ],
 )
 def test_ids_ports_times_and_thumbprints_are_never_codes(text):
