@@ -97,6 +97,11 @@ _WIN32 = _Pattern(
 )
 _ID_WORDS = r"(?:event|evt|eventid|event\s+id|id|ev[eè]nement|évènement|événement|evenement)"
 _EVENT_NAMED = _Pattern(rf"(?i)\b{_ID_WORDS}\s*:?\s*#?\s*(?P<n>\d{{1,5}})(?![\w.])")
+_SOURCE_HOPS = {"ca": "ca", "adcs": "ca", "certsvc": "ca", "ndes": "ndes", "mscep": "ndes",
+                "connector": "connector", "connecteur": "connector"}  # fmt: skip
+_SOURCE_EVENT = _Pattern(
+    rf"(?i)\b(?P<source>{'|'.join(_SOURCE_HOPS)})\s+(?:{_ID_WORDS}\s*:?\s*#?\s*)?(?P<n>\d{{1,5}})(?![\w.])"
+)
 _NUMBER = _Pattern(r"(?<![\w.-])(?P<n>\d{1,5})(?![\w.])")
 # "410", "0410", "00000410", "x410", "0x 410": a diagnostic code typed loosely,
 # also after the word that says it is one ("code 410", "diagnostic code 410", "error 410",
@@ -130,7 +135,7 @@ class Reading:
     """Everything a query names, most specific kinds first (a plain class: the CLI
     pays for every dataclass it imports)."""
 
-    __slots__ = ("text", "codes", "win32", "http", "events", "named_events", "loose_hex")
+    __slots__ = ("text", "codes", "win32", "http", "events", "named_events", "loose_hex", "hops")
 
     def __init__(self, text: str) -> None:
         self.text = text  # the query with what is never a code masked out
@@ -139,6 +144,9 @@ class Reading:
         self.http: list[HttpStatus] = []
         self.events: list[str] = []  # decimal IDs, named ones first
         self.named_events: set[str] = set()
+        # The hop a source word right before an ID names ("CA event 86" -> "ca"): an
+        # event of another source by that number is not the answer.
+        self.hops: dict[str, str] = {}
         self.loose_hex: str | None = None  # "410" -> "0x00000410", for "did you mean"
 
 
@@ -183,6 +191,8 @@ def read(query: str) -> Reading:
             reading.win32.append((win32_hresult(n), str(n)))
     for m in _EVENT_NAMED.finditer(masked):
         _add_event(reading, m["n"], named=True)
+    for m in _SOURCE_EVENT.finditer(masked):
+        reading.hops[str(int(m["n"]))] = _SOURCE_HOPS[m["source"].lower()]
     if loose and not reading.codes:
         digits = loose["digits"]
         reading.loose_hex = code_from_int(int(digits, 16))

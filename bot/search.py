@@ -34,6 +34,7 @@ from bot.normalize import fold
 from bot.query import GENERIC_CODES, HttpStatus, read
 from bot.text_index import FREE_TEXT_CUTOFF
 from bot.value import Value
+from bot.words import HOP_FAMILIES
 
 _set = object.__setattr__  # fields of an immutable Value are set once, in __init__
 
@@ -241,6 +242,10 @@ class _Ranking:
             if ident in win32_digits:
                 continue  # "Error 12175" was the Win32 error, not an event
             events = [e for e in self.catalogue.with_id(ident) if e.kind == "event"]
+            hop = reading.hops.get(ident)  # "CA event 86" is not the device's CertEnroll 86
+            if hop and events and not (events := [e for e in events if e.hop in HOP_FAMILIES[hop]]):
+                unknown.append(f"{hop.upper() if hop != 'connector' else hop} event {ident}")
+                continue
             if events:
                 best = self._likeliest(events)
                 shared = tuple(e for e in events if e is not best)
@@ -260,7 +265,7 @@ class _Ranking:
             self.offer(entry, score, exact, NAMED_TIER)
         if unknown and not self.has_exact() and not self.did_you_mean:
             self.unknown = unknown[0]
-            for near, score in self.index.nearest(self.unknown):
+            for near, score in self.index.nearest(self.unknown.rsplit(" event ", 1)[-1]):
                 self.offer(near, score, False, NEAREST_TIER)
 
     def close_parts(self, text: str) -> None:
@@ -335,10 +340,8 @@ class _Ranking:
     def _bare_http(self, ident: str) -> bool:
         """A bare 4xx/5xx that is no event ("500", "403") is likeliest the IIS answer
         of that status: offered as a close match, below "did you mean 0x00000403?"."""
-        if len(ident) != 3 or ident[0] not in "45":
-            return False
-        found = self._http(HttpStatus(int(ident), None))
-        if not found:
+        found = self._http(HttpStatus(int(ident), None)) if ident[:1] in "45" else []
+        if len(ident) != 3 or not found:
             return False
         best = self._likeliest(found)
         shared = tuple(e for e in found if e is not best)

@@ -314,3 +314,15 @@ def test_an_answer_says_where_the_event_is_logged_and_by_which_source():
     assert where in json.dumps(render.answer(answer)["blocks"])
     device = "Seen in: Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin"
     assert device in format_answer(lookup("32"))
+
+
+def test_a_source_named_before_an_id_is_not_answered_by_another_sources_event():
+    # The catalogue's only event 86 is the device's CertEnroll 86; the CA's is not in it.
+    named = lookup("CA event 86")
+    assert named.unknown_id == "CA event 86"
+    assert not named.answered
+    assert format_answer(named).startswith("CA event 86 is not in the catalogue")
+    assert lookup("event 86").best.entry.key.endswith("CertEnroll:86")  # no source named
+    assert lookup("NDES event 31").best.exact
+    # w3wp crashes on the NDES server: NDES runs on IIS, so its Application Error 1000 fits.
+    assert lookup("NDES 1000").best.entry.key == "Application Error:1000"
