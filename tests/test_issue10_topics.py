@@ -154,6 +154,7 @@ REVIEW_TOPICS = [
     ("device event 306: the SCEP profile arrived (0x2ab0003)", f"{DMEDP}:306"),
     ("SCEP fails from the internet: NDES not published", "symptom:ndes-not-published-externally"),
     ("Validate-NDESConfiguration: NDES role installed but not configured", "symptom:ndes-role-not-configured"),
+    ("Validate-NDESConfiguration: the certificate bound in IIS is not valid", "symptom:ndes-iis-certificate-not-valid"),
 ]
 
 # Named by the issue, but no stored public source gives the text or a cause.
