@@ -7,7 +7,8 @@ Exact answers, most specific first:
 
 1. a message text that identifies an entry, found in the query (an HRESULT's
    or symptom's own text: the reason in "cannot submit the request (The
-   public key does not meet the minimum size…). 0x80004005");
+   public key does not meet the minimum size…). 0x80004005"), an editors'
+   curated pattern before another entry's official wording;
 2. a specific code (any spelling; a Win32 error as its HRESULT) or an IIS
    answer with its sc-win32-status;
 3. an IIS status, a named event ID, an entry name;
@@ -54,7 +55,10 @@ CONFIDENT = 56.0  # a close answer below this (free text covering < ~40%) is not
 # LEAD_BONUS (twice its lead): clearly the one entry the question is about.
 LEAD_FLOOR, LEAD, LEAD_BONUS = 50.0, 3.0, 8.0
 FREE_TEXT_FLOOR = 40.0 + 40.0 * FREE_TEXT_CUTOFF  # the lowest free-text score offered
-PATTERN_TIER, CODE_TIER, NAMED_TIER, GENERIC_TIER = 0, 1, 2, 3
+# A curated pattern (the editors' identifying text) before an entry's official text
+# found in the same line: "GetNDESAccountName: Error 0x80070005" is the installer
+# symptom, though E_ACCESSDENIED lists the whole line among its wordings.
+CURATED_TIER, PATTERN_TIER, CODE_TIER, NAMED_TIER, GENERIC_TIER = 0, 1, 2, 3, 4
 NEAREST_TIER, CLOSE_TIER = 8, 9  # neighbours of an unknown ID; typos and free text
 BARE_HTTP_SCORE = 65.0  # "500" alone: the IIS answer, below a did-you-mean code (70)
 HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
@@ -210,10 +214,12 @@ class _Ranking:
 
     def exact_parts(self) -> None:
         reading = read(self.text)
-        for entry, _size, _curated in self.index.found_patterns(self.text):
+        for entry, _size, curated in self.index.found_patterns(self.text):
             # A connector event's own sentence inside a pasted line is the event:
             # named like an ID, below the reason an HRESULT's text gives.
-            tier = PATTERN_TIER if entry.kind in ("hresult", "symptom") else NAMED_TIER
+            tier = NAMED_TIER
+            if entry.kind in ("hresult", "symptom"):
+                tier = CURATED_TIER if curated else PATTERN_TIER
             self.offer(entry, EXACT, True, tier)
         unknown: list[str] = []
         for code in reading.codes:

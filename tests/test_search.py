@@ -116,3 +116,12 @@ def test_lookup_pasted_error_line_leads_with_its_code():
 
 def test_lookup_outcome_words_alone_match_nothing():
     assert lookup("je vois 12345678 erreurs").matches == ()
+
+
+def test_curated_pattern_comes_before_another_entrys_official_text_in_the_same_line():
+    # SetupMsi.log line of IntuneDocs#1277: E_ACCESSDENIED lists the whole line among its
+    # wordings; the installer symptom's curated pattern is what identifies it.
+    line = "SetupMsi.log: GetNDESAccountName: Error 0x80070005: ADsGetObject failed"
+    keys = [m.entry.key for m in lookup(line).matches]
+    assert keys[0] == "symptom:installer-not-run-as-administrator"
+    assert "0x80070005" in keys
