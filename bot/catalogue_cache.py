@@ -119,6 +119,54 @@ def _plain(value, strings: dict[str, str]):
     return value
 
 
+def remember(catalogue, folder: str, key: str | None):
+    """Note where a checked catalogue is cached, so what is computed from it can
+    be kept beside it (`derived`); a catalogue built any other way has no cache."""
+    if key is not None:
+        vars(catalogue)["_cached_as"] = (folder, key)
+    return catalogue
+
+
+def derived(catalogue, name: str, build, restore):
+    """What `build()` computes from a catalogue, as plain data, kept beside its cache.
+
+    Keyed by the catalogue's cache key and the source of every module of the bot
+    package (whatever code `build` runs, an edit of it is seen). `restore` turns
+    the plain data into what the caller uses; any failure of loading or restoring
+    builds it again. Without a cached catalogue, simply `restore(build())`.
+    """
+    folder, key = vars(catalogue).get("_cached_as", (None, None))
+    key = key and _code_key(key)
+    if key is None:
+        return restore(build())
+    path = os.path.join(folder, "__pycache__", f"{name}.marshal")
+    collecting = gc.isenabled()
+    gc.disable()  # plain data, no cycles (see `cached`)
+    try:
+        stored_key, plain = marshal.loads(read_bytes(path))
+        if stored_key == key:
+            return restore(plain)
+    except Exception:  # any damage at all: build it again
+        pass
+    finally:
+        if collecting:
+            gc.enable()
+    plain = build()
+    _write_cache(path, (key, plain))
+    return restore(plain)
+
+
+def _code_key(catalogue_key: str) -> str | None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    crc = zlib.crc32(catalogue_key.encode())
+    try:
+        for name in sorted(n for n in os.listdir(here) if n.endswith(".py")):
+            crc = zlib.crc32(read_bytes(os.path.join(here, name)), zlib.crc32(name.encode(), crc))
+    except OSError:
+        return None
+    return f"{catalogue_key}-{crc:08x}"
+
+
 def _cache_path(folder: str) -> str:
     return os.path.join(folder, "__pycache__", _CACHE_NAME)
 

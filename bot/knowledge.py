@@ -171,7 +171,7 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     sources = [(name, read_bytes(os.path.join(folder, name))) for name in names]
     key, checked = catalogue_cache.cached(folder, sources)
     if checked is not None:
-        return Catalogue(*checked)
+        return catalogue_cache.remember(Catalogue(*checked), folder, key)
     from bot.entry_schema import parse_entry, parse_synonym_group  # only when checking
 
     parsed = catalogue_cache.parse_toml(sources)
@@ -188,7 +188,7 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     _check_together(entries, synonyms)
     catalogue = Catalogue(tuple(e for _, e in entries), tuple(g for _, g in synonyms))
     catalogue_cache.store(folder, key, catalogue.entries, catalogue.synonyms)
-    return catalogue
+    return catalogue_cache.remember(catalogue, folder, key)
 
 
 def _array(data: dict, key: str, file: str) -> list:

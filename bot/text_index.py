@@ -17,6 +17,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
+from bot.catalogue_cache import derived
 from bot.knowledge import Catalogue, Entry
 from bot.normalize import fold, split_name
 from bot.words import (
@@ -39,6 +40,13 @@ PHRASE_BONUS = 0.5  # weight of the longest run of question words found in an en
 # was tried): no entry covers all of it, so the share to cover shrinks, gently.
 LONG_QUESTION, LONG_QUESTION_EASE = 8, 0.3
 NAMED_FIELD = 2.0  # a concept this heavy in an entry's document is in its names or keywords
+
+
+def _restore(plain: tuple) -> tuple[list[Counter], list[set[tuple[str, ...]]]]:
+    docs, phrases = plain
+    if len(docs) != len(phrases):
+        raise ValueError("not a text index")
+    return [Counter(d) for d in docs], [set(p) for p in phrases]
 
 
 class TextIndex:
@@ -119,9 +127,12 @@ class TextIndex:
 
     @cached_property
     def _text_index(self) -> tuple[list[Counter], list[set[tuple[str, ...]]]]:
-        docs = [self._document(e) for e in self.entries]
-        phrases = [self._phrases(e) for e in self.entries]
-        return docs, phrases
+        # ~130 ms to build, ~7 ms to load: kept beside the catalogue's cache.
+        return derived(self.catalogue, "text_index", self._build, _restore)
+
+    def _build(self) -> tuple[tuple[dict, ...], tuple[set[tuple[str, ...]], ...]]:
+        docs = tuple(dict(self._document(e)) for e in self.entries)
+        return docs, tuple(self._phrases(e) for e in self.entries)
 
     @property
     def docs(self) -> list[Counter]:
