@@ -18,7 +18,8 @@ WIDTH = 88
 
 USAGE = """\
 Ask about an Intune certificate connector event, diagnostic code or failure:
-  20502                      an event ID (legacy 10010-20602, new connector 1000-4999)
+  20502  ndes 31  CA 22      an event ID (connector, NDES, CA, device, IIS)
+  500  403.16                an IIS answer on the SCEP URLs
   0x410  0x800706BA          a diagnostic code or HRESULT, any spelling
   CRPVerifyMetric_Failure    an event or code name, typos welcome
   why did PKCS issuance fail a question, in English or French"""
@@ -26,7 +27,7 @@ Ask about an Intune certificate connector event, diagnostic code or failure:
 _LABELS = {
     "en": {"cause": "Likely causes", "fix": "What to do", "related": "Related",
            "doc": "Docs", "also": "Other matches", "nearest": "Nearest known", "inferred": "(our inference)",
-           "unknown": "{id} is not in the catalogue of Intune connector events and codes.",
+           "unknown": "{id} is not in the catalogue of certificate-chain events and codes.",
            "nothing": "The catalogue has nothing on that: no event, code or known symptom matches.",
            "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
            "generations": "legacy connector {legacy} · current connector {current}",
@@ -35,7 +36,7 @@ _LABELS = {
                      "http": "IIS answer", "symptom": "Symptom"}},
     "fr": {"cause": "Causes probables", "fix": "Que faire", "related": "Voir aussi",
            "doc": "Documentation", "also": "Autres résultats", "nearest": "Les plus proches", "inferred": "(notre déduction)",
-           "unknown": "{id} n'est pas dans le catalogue des événements et codes du connecteur.",
+           "unknown": "{id} n'est pas dans le catalogue des événements et codes de la chaîne de certificats.",
            "nothing": "Le catalogue n'a rien à ce sujet : aucun événement, code ni symptôme connu ne correspond.",
            "closest": "Résultat le plus proche (pas exact) :", "did_you_mean": "Vouliez-vous dire {id} ?",
            "generations": "ancien connecteur {legacy} · connecteur actuel {current}",

@@ -326,3 +326,9 @@ def test_a_source_named_before_an_id_is_not_answered_by_another_sources_event():
     assert lookup("NDES event 31").best.exact
     # w3wp crashes on the NDES server: NDES runs on IIS, so its Application Error 1000 fits.
     assert lookup("NDES 1000").best.entry.key == "Application Error:1000"
+
+
+def test_the_usage_and_the_unknown_line_name_the_whole_chain_not_only_the_connector():
+    text = format_answer(lookup("0x12345678"))
+    assert text.startswith("0x12345678 is not in the catalogue of certificate-chain events")
+    assert "ndes 31" in text and "IIS answer" in text  # the usage shows more than connector IDs

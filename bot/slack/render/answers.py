@@ -17,7 +17,7 @@ KINDS_FR = {"event": "Événement", "code": "Code de diagnostic", "hresult": "HR
 LABELS = {
     "en": {"cause": "Likely cause", "fix": "What to do", "related": "Related",
            "doc": "Documentation", "also": "Other matches", "inferred": "_(our inference)_",
-           "unknown": "{id} is not in the catalogue of Intune connector events and codes.",
+           "unknown": "{id} is not in the catalogue of certificate-chain events and codes.",
            "nearest": "Nearest entries",
            "nothing": "The catalogue has nothing on “{q}”: no event, code or known symptom matches.",
            "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
@@ -26,7 +26,7 @@ LABELS = {
            "share": "Share in channel"},
     "fr": {"cause": "Cause probable", "fix": "Que faire", "related": "Voir aussi",
            "doc": "Documentation", "also": "Autres résultats", "inferred": "_(notre déduction)_",
-           "unknown": "{id} n'est pas dans le catalogue des événements et codes du connecteur.",
+           "unknown": "{id} n'est pas dans le catalogue des événements et codes de la chaîne de certificats.",
            "nearest": "Entrées les plus proches",
            "nothing": "Le catalogue n'a rien sur « {q} » : aucun événement, code ni symptôme connu.",
            "closest": "Résultat le plus proche (pas exact) :",
