@@ -18,7 +18,7 @@ from bot.history.queries import Visible
 from bot.triage import reading
 
 if TYPE_CHECKING:
-    from bot.search import Answer
+    from bot.answer import Answer
 
 # What of the history the reader may see, from the channels it was learned in (Slack
 # asks who is a member: bot/slack/membership.py); None everywhere else: all of it.

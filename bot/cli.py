@@ -74,7 +74,7 @@ def lookup(text: tuple[str, ...], as_json: bool, lang: str, limit: int) -> None:
         intune-bot lookup why did PKCS issuance fail
         intune-bot lookup pourquoi l'émission PKCS a échoué
     """
-    from bot.search import answer_to_json
+    from bot.answer import answer_to_json
     from bot.search import lookup as run_lookup
 
     query = " ".join(text)

@@ -27,6 +27,7 @@ answered once, with the other generation's ID as its counterpart.
 
 from __future__ import annotations
 
+from bot.answer import Answer, Match
 from bot.catalogue_index import Index, index_for
 from bot.codes import win32_hresult
 from bot.knowledge import Catalogue, Entry, default_catalogue
@@ -34,21 +35,9 @@ from bot.name_index import EXACT
 from bot.normalize import fold
 from bot.query import GENERIC_CODES, HttpStatus, read
 from bot.text_index import FREE_TEXT_CUTOFF
-from bot.value import Value
 from bot.words import HOP_FAMILIES
 
-_set = object.__setattr__  # fields of an immutable Value are set once, in __init__
-
-__all__ = [
-    "Answer",
-    "Match",
-    "answer_to_json",
-    "fold",
-    "generation_ids",
-    "lookup",
-    "shared_label",
-    "shared_number",
-]
+__all__ = ["Answer", "Match", "fold", "lookup"]
 
 CONFIDENT = 56.0  # a close answer below this (free text covering < ~40%) is not an answer
 # A free-text answer at least LEAD_FLOOR that leads every rival by LEAD gains up to
@@ -62,105 +51,6 @@ CURATED_TIER, PATTERN_TIER, CODE_TIER, NAMED_TIER, GENERIC_TIER = 0, 1, 2, 3, 4
 NEAREST_TIER, CLOSE_TIER = 8, 9  # neighbours of an unknown ID; typos and free text
 BARE_HTTP_SCORE = 65.0  # "500" alone: the IIS answer, below a did-you-mean code (70)
 HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
-
-
-class Match(Value):
-    """One ranked entry of an answer."""
-
-    __slots__ = ("entry", "score", "exact", "shared", "counterpart", "related")
-    entry: Entry
-    score: float  # 0-100; 100 only for exact matches
-    exact: bool
-    shared: tuple[Entry, ...]  # other sources' entries with the same bare ID
-    counterpart: Entry | None  # the same failure on the other connector generation
-    related: tuple[str, ...]  # the entry's related entries, as people name them (Entry.label)
-
-    def __init__(self, entry: Entry, score: float, exact: bool, shared: tuple[Entry, ...] = (),
-                 counterpart: Entry | None = None, related: tuple[str, ...] = ()) -> None:  # fmt: skip
-        _set(self, "entry", entry)
-        _set(self, "score", score)
-        _set(self, "exact", exact)
-        _set(self, "shared", shared)
-        _set(self, "counterpart", counterpart)
-        _set(self, "related", related)
-
-
-class Answer(Value):
-    """What one query gets: ranked matches, or why there are none."""
-
-    __slots__ = ("query", "matches", "unknown_id", "is_help", "did_you_mean")
-    query: str
-    matches: tuple[Match, ...]
-    unknown_id: str | None  # an ID or code the query named that the catalogue lacks
-    is_help: bool  # empty input or `help`: show usage
-    did_you_mean: str | None  # a loosely typed code the catalogue has ("0x00000410")
-
-    def __init__(self, query: str, matches: tuple[Match, ...], unknown_id: str | None = None,
-                 is_help: bool = False, did_you_mean: str | None = None) -> None:  # fmt: skip
-        _set(self, "query", query)
-        _set(self, "matches", matches)
-        _set(self, "unknown_id", unknown_id)
-        _set(self, "is_help", is_help)
-        _set(self, "did_you_mean", did_you_mean)
-
-    @property
-    def best(self) -> Match | None:
-        return self.matches[0] if self.matches else None
-
-    @property
-    def answered(self) -> bool:
-        """Does the answer name an entry (exact, close, or "did you mean")? The
-        nearest IDs of an unknown one are offered, not answered."""
-        return bool(self.matches) and not (self.unknown_id and not self.matches[0].exact)
-
-
-def shared_label(entry: Entry) -> str:
-    """How an entry sharing the answer's number is named: "Application Error (w3wp.exe
-    crash)" for an event of another source, "IIS 403.16 (…)" for another IIS variant."""
-    if entry.kind == "http":
-        win32 = f" win32 {entry.win32}" if entry.win32 is not None else ""
-        return f"{entry.provider} {entry.id}{win32} ({entry.name})"
-    return f"{entry.provider} ({entry.name})"
-
-
-def shared_number(entry: Entry) -> str:
-    """The number several entries share: "event 1000", "HTTP 403"."""
-    return f"event {entry.id}" if entry.kind == "event" else f"HTTP {entry.id.split('.')[0]}"
-
-
-def generation_ids(match: Match) -> tuple[str, str] | None:
-    """(legacy ID, current ID) of a match answered for both connector generations."""
-    other = match.counterpart
-    if other is None:
-        return None
-    legacy, current = (
-        (match.entry, other) if match.entry.generation == "legacy" else (other, match.entry)
-    )
-    return legacy.id, current.id
-
-
-def answer_to_json(answer: Answer) -> dict:
-    """The `intune-bot lookup --json` contract of DESIGN.md (plus additive fields)."""
-    return {
-        "query": answer.query,
-        "matches": [_match_json(m) for m in answer.matches],
-        "unknown": answer.unknown_id,
-        "did_you_mean": answer.did_you_mean,
-    }
-
-
-def _match_json(m: Match) -> dict:
-    out = _entry_json(m.entry) | {"score": round(m.score, 1), "exact": m.exact}
-    if m.counterpart:
-        out["counterpart"] = _entry_json(m.counterpart)
-    if m.shared:
-        out["shared"] = [_entry_json(e) for e in m.shared]
-    return out
-
-
-def _entry_json(e: Entry) -> dict:
-    return {"type": e.json_type, "id": e.id, "name": e.name, "kind": e.kind, "key": e.key,
-            "hop": e.hop, "source": e.provider}  # fmt: skip
 
 
 def lookup(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import textwrap
 
+from bot.answer import Answer, Match, generation_ids, shared_label, shared_number
 from bot.knowledge import Entry
-from bot.search import Answer, Match, generation_ids, shared_label, shared_number
 
 # The summary's and the history's words (bot.hops, bot.history_words, bot.listing and
 # the dataclasses and pathlib they pull in, ~5 ms) load in the functions that print

@@ -12,10 +12,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from bot.answer import answer_to_json
 from bot.cli import cli
 from bot.knowledge import load_catalogue
 from bot.query import read
-from bot.search import answer_to_json, lookup
+from bot.search import lookup
 from bot.slack.render import answer
 from bot.textfmt import format_answer
 from tests.support.catalogue import entry_toml, write

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.search import answer_to_json, fold, lookup
+from bot.answer import answer_to_json
+from bot.search import fold, lookup
 
 QUERIES = tomllib.loads((Path(__file__).parent / "lookup_queries.toml").read_text("utf-8"))["q"]
 STRICT_GROUPS = {"id", "code", "name"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bot.answer import Answer, Match, generation_ids, shared_label, shared_number
 from bot.knowledge import Advice, Entry
-from bot.search import Answer, Match, generation_ids, shared_label, shared_number
 from bot.slack.render.actions import share_button
 from bot.slack.render.blocks import Message, code, context, escape, list_section, message, section
 from bot.slack.render.blocks import url as _url
