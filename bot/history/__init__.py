@@ -33,7 +33,8 @@ on open, write transactions), `queries`, `spans` (the incident algorithm),
 `ingest` (recording an upload) and `store` (`open_history`).
 """
 
-from bot.history.ingest import UPLOAD_WAIT, AmbiguousServer, NoServer, nameless_events
+from bot.history.event_rows import NoServer, nameless_events
+from bot.history.ingest import UPLOAD_WAIT, AmbiguousServer
 from bot.history.opener import HistoryError
 from bot.history.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.history.store import History, default_path, open_history
