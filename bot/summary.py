@@ -348,7 +348,7 @@ def summarize(
         for event in events:
             add(event)
     else:
-        tick = progress if isinstance(progress, Ticker) else Ticker(progress)
+        tick = ticker(progress)
         for event in events:
             add(event)
             tick(acc.records)  # records, also those counted raw
@@ -367,3 +367,10 @@ class Ticker:
         if records >= self.mark:
             self.mark = (records // PROGRESS_EVERY + 1) * PROGRESS_EVERY
             self.progress(self.mark - PROGRESS_EVERY)
+
+
+def ticker(progress: Callable[[int], None] | None) -> Ticker | None:
+    """`progress` as a Ticker (once per PROGRESS_EVERY records), or None."""
+    if progress is None or isinstance(progress, Ticker):
+        return progress
+    return Ticker(progress)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.knowledge import Catalogue, default_catalogue
-from bot.summary import Summarizer, Ticker, summarize
+from bot.summary import Summarizer, summarize, ticker
 from bot.summary_values import Summary
 
 
@@ -23,7 +23,7 @@ def count_raw(log, acc: Summarizer, progress: Callable[[int], None] | None = Non
         return
     from bot.summary_lean import absorb
 
-    tick = (progress if isinstance(progress, Ticker) else Ticker(progress)) if progress else None
+    tick = ticker(progress)
 
     def take(records: list[dict]) -> list[dict]:
         whole = absorb(acc, records)
@@ -63,7 +63,7 @@ def summarize_file(
     log = open_log(path, parser=parser, **limits)
     catalogue = catalogue or default_catalogue()
     parts = None if keep_events else split(log, processes)
-    tick = Ticker(progress) if progress else None
+    tick = ticker(progress)
     if parts is None:
         acc = Summarizer(catalogue, keep_events=keep_events)
         count_raw(log, acc, tick)
