@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import marshal
 import os
+import sys
 import threading
 import zlib
 
@@ -154,6 +155,28 @@ def derived(catalogue, name: str, build, restore):
     plain = build()
     _write_cache(path, (key, plain))
     return restore(plain)
+
+
+def parsed_toml(path: str) -> dict:
+    """A small TOML data file (knowledge/chain/) parsed, kept as marshal data in the
+    __pycache__ beside it, keyed by its bytes: a summary reads the hop table in every
+    process it runs, and importing tomllib (~8 ms) and parsing cost more than reading
+    the log's first chunks. Whatever checks the data still checks it every time; a
+    missing, stale or damaged cache is parsed again. Raises what tomllib raises."""
+    raw = read_bytes(path)
+    key = f"{sys.version_info[0]}.{sys.version_info[1]}-{len(raw)}-{zlib.crc32(raw):08x}"
+    cache = os.path.join(os.path.dirname(path), "__pycache__", os.path.basename(path) + ".marshal")
+    try:
+        stored_key, data = marshal.loads(read_bytes(cache))
+        if stored_key == key and isinstance(data, dict):
+            return data
+    except Exception:  # any damage at all: parse again
+        pass
+    import tomllib
+
+    data = tomllib.loads(raw.decode("utf-8"))
+    _write_cache(cache, (key, data))  # (a value marshal cannot write, a date, keeps no cache)
+    return data
 
 
 def _code_key(catalogue_key: str) -> str | None:

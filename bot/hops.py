@@ -72,11 +72,10 @@ def table_path() -> str:
 
 @functools.lru_cache(maxsize=4)
 def load_table(path: str | None = None) -> tuple[Source, ...]:
-    path = path or table_path()
-    import tomllib  # only when the table is read, not on every import
+    from bot.catalogue_cache import parsed_toml
 
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
+    path = path or table_path()
+    data = parsed_toml(path)
     rows = []
     for i, raw in enumerate(data.get("source", []), 1):
         where = f"{os.path.basename(path)}: source #{i}"

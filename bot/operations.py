@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 import os
-import tomllib
 
+from bot.catalogue_cache import parsed_toml
 from bot.entry import OPERATIONS
 
 
@@ -22,8 +22,7 @@ def labels_path() -> str:
 @functools.lru_cache(maxsize=2)
 def load_labels(path: str | None = None) -> dict[str, dict[str, str]]:
     """{operation: {lang: label}}; every operation has an English label."""
-    with open(path or labels_path(), "rb") as f:
-        data = tomllib.load(f)
+    data = parsed_toml(path or labels_path())
     labels = data.get("labels", {})
     unknown = set(labels) - OPERATIONS
     missing = OPERATIONS - set(labels)
