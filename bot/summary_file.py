@@ -70,6 +70,7 @@ def summarize_file(
         summary = summarize(log, file=Path(path).name, format=log.format, progress=tick, acc=acc)
         said = log
     else:  # a large upload: its parts read on every core
+        _load_readers()
         acc, said = summarize_parts(parts, catalogue, keep_events=keep_events, progress=tick)
         if log.format == "zip" and not said.files:
             log.skipped = said.skipped
@@ -83,3 +84,17 @@ def summarize_file(
         summary.files = [m.to_dict() for m in said.files]
         summary.skipped = list(said.skipped)
     return summary
+
+
+def _load_readers() -> None:
+    """Load what reading a part needs before the workers fork (bot.summary_parallel):
+    each would otherwise import the .evtx reader and the lean path and parse the hop
+    table again before its first record (~25 ms a process; this process needs them anyway)."""
+    import evtx  # noqa: F401
+
+    import bot.logs.chunk_view  # noqa: F401
+    import bot.logs.evtx_reader  # noqa: F401
+    import bot.summary_lean  # noqa: F401
+    from bot.hops import load_table
+
+    load_table()
