@@ -177,9 +177,10 @@ class Summarizer:
                 self.cut_events[group.outcome] += group.count
             elif ours is None:
                 ours = self.groups[key] = group
-                # Its entries came through a pickle: use this catalogue's own objects.
-                group.entry = group.entry and self.catalogue.get(group.entry.id) or group.entry
-                group.code_entry = (group.code_entry and self.catalogue.get(group.code_entry.id)
+                # Its entries came through a pickle: use this catalogue's own objects, found by
+                # key (an ID alone can name another source's entry: "1000" is the connector's).
+                group.entry = group.entry and self.catalogue.get(group.entry.key) or group.entry
+                group.code_entry = (group.code_entry and self.catalogue.get(group.code_entry.key)
                                     or group.code_entry)  # fmt: skip
             else:
                 ours.merge(group)

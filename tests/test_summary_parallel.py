@@ -122,6 +122,25 @@ def test_a_zip_cut_by_entries_sums_up_as_one_pass(tmp_path, big_log):
     assert {s["name"] for s in got["skipped"]} == {"(1) HKLM Crypto/export.reg", "secret.evtx"}
 
 
+def test_a_group_first_seen_in_a_later_part_keeps_its_own_entry(tmp_path, big_log):
+    """Application Error 1000 (w3wp crashed) shares its ID with the connector's 1000 (a
+    success): a group a worker found keeps its entry by key, not by ID, after the pickle."""
+    from tests.support.chain_events import ndes_records, write_records
+
+    ndes = tmp_path / "ndes.evtx"
+    write_records(ndes, ndes_records(), "evtx")
+    path = tmp_path / "two.zip"
+    build_zip(path, [("NDES01/connector.evtx", big_log.read_bytes()),
+                     ("NDES01/Application.evtx", ndes.read_bytes())])  # fmt: skip
+
+    got, parts = in_parts(path)
+
+    assert parts == 2
+    assert got == one_pass(path)
+    (crash,) = [g for g in got["failures"] if g["source"] == "Application Error"]
+    assert crash["name"] == default_catalogue().get("Application Error:1000").name
+
+
 def test_a_zip_of_no_log_in_parts_says_so(tmp_path):
     path = tmp_path / "notes.zip"
     build_zip(path, [("a.txt", b"x" * 3000), ("b.reg", b"Windows Registry Editor Version 5.00\r\n" * 100)])
