@@ -49,6 +49,11 @@ FREE_TEXT_FLOOR = 40.0 + 40.0 * FREE_TEXT_CUTOFF  # the lowest free-text score o
 # symptom, though E_ACCESSDENIED lists the whole line among its wordings.
 CURATED_TIER, PATTERN_TIER, CODE_TIER, NAMED_TIER, GENERIC_TIER = 0, 1, 2, 3, 4
 NEAREST_TIER, CLOSE_TIER = 8, 9  # neighbours of an unknown ID; typos and free text
+# An IIS status told in a sentence ("the generic NDES page instead of the HTTP 403")
+# is context when the question's words find, at least this strongly, an entry
+# related to that answer, by words the status's own entry lacks (at least this
+# idf weight): the symptom leads and the status follows it.
+PROSE_WORDS, PROSE_RELATED_SCORE, PROSE_BEYOND = 6, 60.0, 2.0
 BARE_HTTP_SCORE = 65.0  # "500" alone: the IIS answer, below a did-you-mean code (70)
 HELP_WORDS = {"help", "aide", "?", "-h", "--help", "usage"}
 
@@ -86,6 +91,7 @@ class _Ranking:
         self.unknown: str | None = None
         self.did_you_mean: str | None = None
         self.by_id: set[str] = set()  # keys the query named by ID or code
+        self.prose_http: set[str] = set()  # IIS answers of a status told in a sentence
 
     def offer(self, entry: Entry, score: float, exact: bool, tier: int = CLOSE_TIER, **extra):
         old = self.scored.get(entry.key)
@@ -132,6 +138,9 @@ class _Ranking:
                 tier = CODE_TIER if best.win32 is not None else NAMED_TIER
                 shared = tuple(e for e in found if e is not best)
                 self.offer(best, EXACT, True, tier, shared=shared)
+                if status.url is None and best.win32 is None and len(
+                    self.text.split()) >= PROSE_WORDS:  # fmt: skip
+                    self.prose_http.add(best.key)  # not a log line: no URL, no sc-win32-status
             else:  # "HTTP 502": a status the catalogue lacks is said so, not a neighbour
                 unknown.append(f"HTTP {status.id}" if status.sub else f"HTTP {status.status}")
         for ident in reading.events:
@@ -182,6 +191,29 @@ class _Ranking:
                 found[0] = (best, found[0][1] + min(LEAD_BONUS, 2 * lead))
         for entry, score in found:
             self.offer(entry, score, False)
+        for key in self.prose_http:
+            self._follow_related(key, found)
+
+    def _follow_related(self, key: str, found: list[tuple[Entry, float]]) -> None:
+        """The IIS answer of a status told in prose follows the strongest symptom
+        or code the free text found that is related to it (either way): a close
+        match just below it, instead of an exact answer above it, when the question's
+        words say more than the status (words only the related entry has: "HTTP
+        403 when I browse mscep.dll" is the status's own question). Not an event:
+        another log's event (w3wp.exe's crash beside the 503) is what was seen
+        with the status, a symptom or a code is what it means."""
+        status, _tier = self.scored[key]
+        related = self.catalogue.related
+        for entry, score in found:  # strongest first
+            if score < PROSE_RELATED_SCORE:
+                return
+            if (
+                entry.kind in ("symptom", "hresult", "code")
+                and (status.entry in related(entry) or entry in related(status.entry))
+                and self.index.text.weight_beyond(self.text, entry, status.entry) >= PROSE_BEYOND
+            ):
+                self.scored[key] = (status.replace(score=score - 0.1, exact=False), CLOSE_TIER)
+                return
 
     def answer(self, query: str, limit: int) -> Answer:
         order = self.index.order

@@ -264,3 +264,15 @@ class TextIndex:
             if coverage >= FREE_TEXT_CUTOFF:
                 results.append((entry, min(90.0, 40.0 + 40.0 * coverage)))
         return results
+
+    def weight_beyond(self, query: str, entry: Entry, other: Entry) -> float:
+        """The idf weight of the question's concepts that `entry`'s document has
+        and `other`'s lacks: what `entry` explains that `other` does not."""
+        docs = self.docs
+        mine, theirs = docs[self._position[entry.key]], docs[self._position[other.key]]
+        concepts = set(self.concepts(query, correct_typos=True)) - POLARITY_CONCEPTS
+        return sum(self.idf[c] for c in concepts if c in mine and c not in theirs)
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {e.key: i for i, e in enumerate(self.entries)}

@@ -18,8 +18,15 @@ _SUFFIXES = ("ances", "ance", "ations", "ation", "ements", "ement", "ures", "ure
              "ings", "ing", "ees", "ee", "ed", "es", "s", "e")  # fmt: skip
 
 
+# Words whose stem would be another word's: French "registre" (registry) stemmed is
+# "registr", which is English "registration" (the NDES registration authority).
+_KEEP_WHOLE = frozenset({"registre", "registres"})
+
+
 def stem(word: str) -> str:
     """A deliberately crude English/French stemmer: fail/failed/failure -> fail."""
+    if word in _KEEP_WHOLE:
+        return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]

@@ -49,3 +49,8 @@ def test_a_typo_is_corrected_only_into_a_word_that_starts_alike():
     # "prevents" is no typo of the French "peuvent", though the two are close.
     assert "peuvent" not in text.concepts("IE prevents the connector", correct_typos=True)
     assert "enrollment" in text.concepts("enrolment", correct_typos=True)
+
+
+def test_french_registre_is_not_english_registration():
+    assert stems("registre") != stems("registration")
+    assert stems("registration authority") == stems("registrations authority")

@@ -126,3 +126,16 @@ def test_curated_pattern_comes_before_another_entrys_official_text_in_the_same_l
     keys = [m.entry.key for m in lookup(line).matches]
     assert keys[0] == "symptom:installer-not-run-as-administrator"
     assert "0x80070005" in keys
+
+
+def test_a_status_told_in_a_sentence_follows_the_symptom_its_words_find():
+    # The status is what the admin expected; the NDES page is what went wrong.
+    keys = [m.entry.key for m in lookup(
+        "browsing to mscep.dll shows the general NDES welcome page, not HTTP 403").matches]
+    assert keys[:2] == ["symptom:general-ndes-message", "IIS:403.0"]
+    # Asked about the status itself, the status is the exact answer.
+    first = lookup("HTTP 403 when I browse mscep.dll, is NDES broken?").matches[0]
+    assert (first.entry.key, first.exact) == ("IIS:403.0", True)
+    # An IIS log line is never prose: its status stays the answer.
+    line = "GET /certsrv/mscep/mscep.dll - 443 - 10.0.0.5 Mozilla/5.0 - 403 0 0 31"
+    assert lookup(line).matches[0].entry.key == "IIS:403.0"
