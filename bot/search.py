@@ -27,6 +27,8 @@ answered once, with the other generation's ID as its counterpart.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from bot.answer import Answer, Match
 from bot.catalogue_index import Index, index_for
 from bot.codes import win32_hresult
@@ -40,6 +42,11 @@ from bot.words import HOP_FAMILIES
 __all__ = ["Answer", "Match", "fold", "lookup"]
 
 CONFIDENT = 56.0  # a close answer below this (free text covering < ~40%) is not an answer
+# ... unless it is at least SHARED_FLOOR and shares many rare words with the question
+# (idf weight at least SHARED_WEIGHT): a long question about one entry covers little of
+# it but shares its rare words; one about what the catalogue lacks shares a few common
+# ones ("SCEP", "certificate", "device").
+SHARED_FLOOR, SHARED_WEIGHT = 51.0, 10.0
 # A free-text answer at least LEAD_FLOOR that leads every rival by LEAD gains up to
 # LEAD_BONUS (twice its lead): clearly the one entry the question is about.
 LEAD_FLOOR, LEAD, LEAD_BONUS = 50.0, 3.0, 8.0
@@ -210,7 +217,7 @@ class _Ranking:
             if (
                 entry.kind in ("symptom", "hresult", "code")
                 and (status.entry in related(entry) or entry in related(status.entry))
-                and self.index.text.weight_beyond(self.text, entry, status.entry) >= PROSE_BEYOND
+                and self.index.text.weight_beyond(self._concepts, entry, status.entry) >= PROSE_BEYOND
             ):
                 self.scored[key] = (status.replace(score=score - 0.1, exact=False), CLOSE_TIER)
                 return
@@ -228,7 +235,8 @@ class _Ranking:
         )
         # Honest: a weak neighbour is not an answer (an unknown ID lists its
         # nearest IDs, labelled as such by the front ends).
-        matches = [m for m, t in ranked if m.exact or m.score >= CONFIDENT or t == NEAREST_TIER]
+        matches = [m for m, t in ranked if m.exact or m.score >= CONFIDENT or t == NEAREST_TIER
+                   or (t == CLOSE_TIER and self._shares_enough(m))]  # fmt: skip
         matches = _pair_generations(matches, self.index, self.by_id)
         related = self.catalogue.related
         return Answer(
@@ -238,6 +246,15 @@ class _Ranking:
             unknown_id=self.unknown,
             did_you_mean=self.did_you_mean,
         )
+
+    def _shares_enough(self, match: Match) -> bool:
+        return match.score >= SHARED_FLOOR and (
+            self.index.text.shared_weight(self._concepts, match.entry) >= SHARED_WEIGHT
+        )
+
+    @cached_property
+    def _concepts(self) -> frozenset[str]:
+        return self.index.text.weighed_concepts(self.text)
 
     def _http(self, status) -> list[Entry]:
         """The IIS answers a status names, the plain one first: one when the line

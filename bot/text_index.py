@@ -25,7 +25,9 @@ from bot.words import (
     HOP_FAMILIES,
     NEGATION_WORDS,
     OTHER_HOP_WEIGHT,
+    OTHER_PLATFORM_WEIGHT,
     OUTCOME_WEIGHT,
+    PLATFORM_CONCEPTS,
     POLARITY_CONCEPTS,
     polarity,
     runs,
@@ -250,6 +252,8 @@ class TextIndex:
         hop_words = {c for c in concepts if c in HOP_CONCEPTS}
         named_hops = {HOP_CONCEPTS[c] for c in hop_words}
         family = HOP_FAMILIES[named_hops.pop()] if len(named_hops) == 1 else None
+        platforms = {PLATFORM_CONCEPTS[c] for c in concepts if c in PLATFORM_CONCEPTS}
+        entry_platforms = self.platforms if platforms else {}
         results = []
         for i, score in scores.items():
             entry = self.entries[i]
@@ -261,16 +265,37 @@ class TextIndex:
                 self.docs[i].get(c, 0.0) >= NAMED_FIELD for c in hop_words
             ):
                 coverage *= OTHER_HOP_WEIGHT
+            if (only := entry_platforms.get(i)) and not only & platforms:
+                coverage *= OTHER_PLATFORM_WEIGHT
             if coverage >= FREE_TEXT_CUTOFF:
                 results.append((entry, min(90.0, 40.0 + 40.0 * coverage)))
         return results
 
-    def weight_beyond(self, query: str, entry: Entry, other: Entry) -> float:
-        """The idf weight of the question's concepts that `entry`'s document has
+    @cached_property
+    def platforms(self) -> dict[int, set[str]]:
+        """entry index -> the device platforms its names or keywords are about."""
+        out: dict[int, set[str]] = {}
+        for i, doc in enumerate(self.docs):
+            named = {p for c, p in PLATFORM_CONCEPTS.items() if doc.get(c, 0.0) >= NAMED_FIELD}
+            if named:
+                out[i] = named
+        return out
+
+    def weighed_concepts(self, query: str) -> frozenset[str]:
+        """The question's concepts that weigh in free text (outcome words aside)."""
+        return frozenset(self.concepts(query, correct_typos=True)) - POLARITY_CONCEPTS
+
+    def shared_weight(self, concepts: frozenset[str], entry: Entry) -> float:
+        """The idf weight of the question's `concepts` that `entry`'s document has:
+        how much, not what share, the two have in common."""
+        doc = self.docs[self._position[entry.key]]
+        return sum(self.idf[c] for c in concepts if c in doc)
+
+    def weight_beyond(self, concepts: frozenset[str], entry: Entry, other: Entry) -> float:
+        """The idf weight of the question's `concepts` that `entry`'s document has
         and `other`'s lacks: what `entry` explains that `other` does not."""
         docs = self.docs
         mine, theirs = docs[self._position[entry.key]], docs[self._position[other.key]]
-        concepts = set(self.concepts(query, correct_typos=True)) - POLARITY_CONCEPTS
         return sum(self.idf[c] for c in concepts if c in mine and c not in theirs)
 
     @cached_property

@@ -63,6 +63,13 @@ HOP_CONCEPTS = {"connector": "connector", "intun connector": "connector", "nde":
                 "mscep": "ndes", "iis": "ndes", "w3wp": "ndes", "ca": "ca"}  # fmt: skip
 HOP_FAMILIES = {"connector": {"connector"}, "ndes": {"ndes", "iis"}, "ca": {"ca"}}
 OTHER_HOP_WEIGHT = 0.85  # an entry at another hop than the one the question names
+# Words that name a device platform (stemmed): an entry whose names or keywords
+# are about one platform is not the answer to a question about another ("Android
+# devices get no certificate" is not the iPhone's Registration Authority message).
+PLATFORM_CONCEPTS = {"android": "android", "aosp": "android", "ios": "apple", "iphon": "apple",
+                     "ipad": "apple", "ipado": "apple", "maco": "apple", "mac": "apple",
+                     "appl": "apple"}  # fmt: skip
+OTHER_PLATFORM_WEIGHT = 0.8
 
 
 # --- the index ----------------------------------------------------------------

@@ -54,3 +54,13 @@ def test_a_typo_is_corrected_only_into_a_word_that_starts_alike():
 def test_french_registre_is_not_english_registration():
     assert stems("registre") != stems("registration")
     assert stems("registration authority") == stems("registrations authority")
+
+
+def test_an_entry_about_one_platform_weighs_less_for_a_question_about_another():
+    def score(platform: str) -> float:
+        answer = lookup(f"{platform}: the SCEP certificate expired on the device and was never renewed")
+        found = {m.entry.key: m.score for m in answer.matches}
+        return found.get("symptom:apple-scep-certificate-expired-not-renewed", 0.0)
+
+    assert score("iPhone") > 65.0
+    assert score("Android phones") < score("iPhone") - 5.0

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answer import answer_to_json
-from bot.search import fold, lookup
+from bot.search import CONFIDENT, fold, lookup
 
 QUERIES = tomllib.loads((Path(__file__).parent / "lookup_queries.toml").read_text("utf-8"))["q"]
 STRICT_GROUPS = {"id", "code", "name"}
@@ -139,3 +139,16 @@ def test_a_status_told_in_a_sentence_follows_the_symptom_its_words_find():
     # An IIS log line is never prose: its status stays the answer.
     line = "GET /certsrv/mscep/mscep.dll - 443 - 10.0.0.5 Mozilla/5.0 - 403 0 0 31"
     assert lookup(line).matches[0].entry.key == "IIS:403.0"
+
+
+def test_a_long_question_sharing_rare_words_is_answered_one_sharing_common_words_is_not():
+    # Many words of context cover little of any entry; the rare ones it shares
+    # with one (Pending Requests, CA, PKCS) say which. Common words alone do not.
+    answer = lookup("the PKCS certificate requests wait in the CA Pending Requests folder for days "
+                    "and the profile in Intune stays pending until someone issues them by hand")
+    assert answer.answered
+    assert answer.best.entry.key in {"symptom:taken-under-submission",
+                                     "symptom:pkcs-profile-stuck-pending"}
+    assert answer.best.score < CONFIDENT  # answered for what it shares, not for its share
+    assert not lookup("our auditors ask which certificates a retired laptop keeps and how long "
+                      "the helpdesk has to keep the records of the certificates we issued").answered
