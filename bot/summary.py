@@ -125,7 +125,7 @@ class Summarizer:
                 return
             group.add(ce)
             if device_key:
-                self.pending.append((group, (ce.server, ce.operation), _compact(ce.device_id), t.timestamp()))
+                self.pending.append((group, (ce.server, ce.operation), compact_device(ce.device_id), t.timestamp()))
 
     def __getstate__(self) -> dict:
         # Sent between processes (bot.summary_parallel): without the catalogue, which the
@@ -200,7 +200,7 @@ class Summarizer:
         devices = self.last_success.get((server, operation))
         if devices is None:
             devices = self.last_success[(server, operation)] = {}
-        device, when = _compact(device), t.timestamp()
+        device, when = compact_device(device), t.timestamp()
         if when > devices.get(device, 0.0):
             devices[device] = when
 
@@ -315,7 +315,7 @@ class Summarizer:
         }
 
 
-def _compact(device: str) -> int | str:
+def compact_device(device: str) -> int | str:
     """A device GUID as an int (44 bytes, not an 85-byte str); any other ID as it is."""
     bare = device.replace("-", "")
     if len(device) == 36 and len(bare) == 32 and bare.isalnum():  # int() would take "_" and "+"
