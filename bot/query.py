@@ -57,11 +57,11 @@ _MASK_PARTS = [
     ),
     r"[{(]?\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b[})]?",  # GUID
     r"\b[0-9a-fA-F]{32,64}\b",  # thumbprints and hashes
-    r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])",  # IPv4[:port]
+    r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?!\w|\.\w)",  # IPv4[:port]
     r"\b[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:%\d+)?",  # IPv6 fe80::...%13
     r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?Z?)?",  # date
     r"\b\d{1,2}:\d{2}(?::\d{2})?(?:[:.,]\d+)?\b",  # time
-    r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])",  # versions 6.1711.4.0
+    r"(?<![\w.])\d+(?:\.\d+){2,}(?!\w|\.\w)",  # versions 6.1711.4.0
     r"\b\d+\s?ms\b",  # durations: "took 20502 ms", "GET(47ms)"
     r"\b[\w-]+(?:\.[\w-]+)+:\d{2,5}\b",  # host.name:port
     r"//[\w.-]+:\d{1,5}\b",  # a URL's host:port, dotted or not (https://ndes01:8443/)
@@ -79,9 +79,9 @@ _IIS_LINE = _Pattern(
 )
 _HTTP_NAMED = _Pattern(
     r"(?i)\b(?:http(?:\s+error)?|status(?:\s+code)?|iis)\s*:?\s*(?P<status>[1-5]\d\d)"
-    r"(?:\.(?P<sub>\d{1,3}))?(?![\w.])"
+    r"(?:\.(?P<sub>\d{1,3}))?(?!\w|\.\w)"
 )
-_HTTP_DOTTED = _Pattern(r"(?<![\w.])(?P<status>[1-5]\d\d)\.(?P<sub>\d{1,3})(?![\w.])")
+_HTTP_DOTTED = _Pattern(r"(?<![\w.])(?P<status>[1-5]\d\d)\.(?P<sub>\d{1,3})(?!\w|\.\w)")
 _HTTP_TITLED = _Pattern(
     r"(?i)(?<![\w.])(?P<status>[45]\d\d)\s*[-–—:]?\s*(?:forbidden|internal server error|"
     r"service unavailable|not found|unauthorized|bad request|request-uri too long)"
@@ -89,20 +89,20 @@ _HTTP_TITLED = _Pattern(
 # A bare 4xx/5xx in a question about a web page ("the challenge URL returns a
 # blank page or 503", "the application pool stops, devices get 503").
 _WEB_CONTEXT = _Pattern(
-    r"(?i)\b(?:url|urls|page|iis|https?|browser|browse|browsing|website|mscep|app(?:lication)? pool)\b"
+    r"(?i)\b(?:url|urls|page|iis|https?|browser|browse|browsing|website|mscep|ndes|app(?:lication)? pool)\b"
 )
-_HTTP_BARE = _Pattern(r"(?<![\w.:-])(?P<status>[45]\d\d)(?![\w.:-])")
+_HTTP_BARE = _Pattern(r"(?<![\w.:-])(?P<status>[45]\d\d)(?![\w:-]|\.\w)")
 _WIN32 = _Pattern(
-    r"(?i)\b(?:win32|winhttp|win32 error|error)\s*(?:code)?\s*[:=]?\s*(?P<n>\d{3,5})(?![\w.])"
+    r"(?i)\b(?:win32|winhttp|win32 error|error)\s*(?:code)?\s*[:=]?\s*(?P<n>\d{3,5})(?!\w|\.\w)"
 )
 _ID_WORDS = r"(?:event|evt|eventid|event\s+id|id|ev[eè]nement|évènement|événement|evenement)"
-_EVENT_NAMED = _Pattern(rf"(?i)\b{_ID_WORDS}\s*:?\s*#?\s*(?P<n>\d{{1,5}})(?![\w.])")
+_EVENT_NAMED = _Pattern(rf"(?i)\b{_ID_WORDS}\s*:?\s*#?\s*(?P<n>\d{{1,5}})(?!\w|\.\w)")
 _SOURCE_HOPS = {"ca": "ca", "adcs": "ca", "certsvc": "ca", "ndes": "ndes", "mscep": "ndes",
                 "connector": "connector", "connecteur": "connector"}  # fmt: skip
 _SOURCE_EVENT = _Pattern(
-    rf"(?i)\b(?P<source>{'|'.join(_SOURCE_HOPS)})\s+(?:{_ID_WORDS}\s*:?\s*#?\s*)?(?P<n>\d{{1,5}})(?![\w.])"
+    rf"(?i)\b(?P<source>{'|'.join(_SOURCE_HOPS)})\s+(?:{_ID_WORDS}\s*:?\s*#?\s*)?(?P<n>\d{{1,5}})(?!\w|\.\w)"
 )
-_NUMBER = _Pattern(r"(?<![\w.-])(?P<n>\d{1,5})(?![\w.])")
+_NUMBER = _Pattern(r"(?<![\w.-])(?P<n>\d{1,5})(?!\w|\.\w)")
 # "410", "0410", "00000410", "x410", "0x 410": a diagnostic code typed loosely,
 # also after the word that says it is one ("code 410", "diagnostic code 410", "error 410",
 # "code d'erreur 410", "le code 410").

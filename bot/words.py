@@ -60,6 +60,7 @@ STOPWORDS |= set(
 # Words that name one hop of the chain (after stemming and synonyms): a question
 # that names one hop is about that hop. NDES runs on IIS, so the two go together.
 HOP_CONCEPTS = {"connector": "connector", "intun connector": "connector", "nde": "ndes",
+                "certificat servic": "ca",  # Active Directory Certificate Services (paraphrases)
                 "mscep": "ndes", "iis": "ndes", "w3wp": "ndes", "ca": "ca"}  # fmt: skip
 HOP_FAMILIES = {"connector": {"connector"}, "ndes": {"ndes", "iis"}, "ca": {"ca"}}
 OTHER_HOP_WEIGHT = 0.85  # an entry at another hop than the one the question names

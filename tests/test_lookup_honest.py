@@ -174,6 +174,14 @@ def test_ids_ports_times_and_thumbprints_are_never_codes(text):
     assert (reading.codes, reading.win32, reading.http, reading.events) == ([], [], [], [])
 
 
+def test_an_id_at_the_end_of_a_sentence_is_read_before_its_full_stop():
+    assert read("I see event 31.").events == ["31"]
+    assert [h.id for h in read("browsing mscep.dll gives HTTP 500.").http] == ["500.0"]
+    assert [h.id for h in read("the NDES server throws an error 503.").http] == ["503.0"]
+    assert read("NDESPlugin.log says Error 12175.").win32 == [("0x80072F8F", "12175")]
+    assert read("updated to 6.2205.201.").events == []  # a version, even before a full stop
+
+
 @pytest.mark.parametrize(
     "typed",
     ["410", "0410", "00000410", "x410", "0x 410", "code 410", "diagnostic code 410", "error 410",

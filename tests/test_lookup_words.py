@@ -64,3 +64,11 @@ def test_an_entry_about_one_platform_weighs_less_for_a_question_about_another():
 
     assert score("iPhone") > 65.0
     assert score("Android phones") < score("iPhone") - 5.0
+
+
+def test_certificate_services_names_the_ca_hop_not_the_connector():
+    from bot.words import HOP_CONCEPTS
+
+    text = index_for(default_catalogue()).text
+    for name in ("Certificate Services", "Active Directory Certificate Services", "AD CS", "certsvc"):
+        assert [HOP_CONCEPTS.get(c) for c in text.concepts(name)] == ["ca"], name
