@@ -28,7 +28,7 @@ TOPICS = [
     ("1", "current connector twin of 20102 (1052)", "1052"),
     *[
         ("1", f"NDES message-table event {n}", f"{NDES}:{n}")
-        for n in (1, 2, 3, 4, 6, 7, 10, 16, 17, 18, 29, 31)
+        for n in (1, 2, 3, 4, 6, 7, 10, 16, 17, 18, 28, 29, 31)
     ],
     ("1", "CA event 22", f"{CA}:22"),
     ("1", "CA event 53", f"{CA}:53"),
@@ -162,7 +162,6 @@ KNOWN_GAPS = {
     f"{NDES}:8": "NDES event 8: its message text is in no readable public source (gradenegger's overview is cut there)",
     f"{NDES}:9": "NDES event 9: same",
     f"{NDES}:19": "NDES event 19: same (the per-event page is cut before its text)",
-    f"{NDES}:28": "NDES event 28: same",
     f"{NDES}:30": "NDES event 30: same",
 }
 
