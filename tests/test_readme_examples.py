@@ -60,3 +60,15 @@ def test_the_shipped_samples_are_what_make_samples_writes(tmp_path):
 @pytest.mark.parametrize("name", ["connector.evtx", "export.csv"])
 def test_samples_are_small(name):
     assert (REPO / "samples" / name).stat().st_size < 200_000
+
+
+def test_readme_sample_answer_is_what_lookup_prints():
+    # A new user compares the README's sample with what the command prints: keep them equal.
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("What it answers (`.venv/bin/intune-bot lookup 20502`)") :]
+    block = block[block.index("```\n") + 4 :]
+    block = block[: block.index("```")]
+    done = subprocess.run([sys.executable, "-m", "bot", "lookup", "20502"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == block
