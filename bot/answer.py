@@ -77,6 +77,24 @@ def shared_number(entry: Entry) -> str:
     return f"event {entry.id}" if entry.kind == "event" else f"HTTP {entry.id.split('.')[0]}"
 
 
+def other_spellings(entry: Entry) -> tuple[str, ...]:
+    """The other ways a log writes an HRESULT, so an admin can grep for them: unsigned and
+    signed decimal (event details, IIS's win32 status, .NET's HResult), and the Win32 error
+    number a 0x8007xxxx code wraps ("2147954575", "-2147012721", "Win32 12175")."""
+    if entry.kind != "hresult":
+        return ()
+    try:
+        value = int(entry.id, 16)
+    except ValueError:
+        return ()
+    out = [str(value)]
+    if value >= 0x8000_0000:
+        out.append(str(value - 0x1_0000_0000))
+    if value >> 16 == 0x8007:  # FACILITY_WIN32 with the failure bit
+        out.append(f"Win32 {value & 0xFFFF}")
+    return tuple(out)
+
+
 def generation_ids(match: Match) -> tuple[str, str] | None:
     """(legacy ID, current ID) of a match answered for both connector generations."""
     other = match.counterpart

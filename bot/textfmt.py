@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.answer import Answer, Match, generation_ids, shared_label, shared_number
+from bot.answer import Answer, Match, generation_ids, other_spellings, shared_label, shared_number
 from bot.knowledge import Entry
 
 # The summary's and the history's words (bot.hops, bot.history_words, bot.listing and
@@ -32,6 +32,7 @@ _LABELS = {
            "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
            "generations": "legacy connector {legacy} · current connector {current}",
            "shared": "Also {id} from: {others}", "seen_in": "Seen in",
+           "written": "Also written",
            "kinds": {"event": "Event", "code": "Diagnostic code", "hresult": "HRESULT",
                      "http": "IIS answer", "symptom": "Symptom"}},
     "fr": {"cause": "Causes probables", "fix": "Que faire", "related": "Voir aussi",
@@ -41,6 +42,7 @@ _LABELS = {
            "closest": "Résultat le plus proche (pas exact) :", "did_you_mean": "Vouliez-vous dire {id} ?",
            "generations": "ancien connecteur {legacy} · connecteur actuel {current}",
            "shared": "Aussi {id} de : {others}", "seen_in": "Vu dans",
+           "written": "Aussi écrit",
            "kinds": {"event": "Événement", "code": "Code de diagnostic", "hresult": "HRESULT",
                      "http": "Réponse IIS", "symptom": "Symptôme"}},
 }  # fmt: skip
@@ -87,6 +89,8 @@ def format_entry(entry: Entry, lang: str = "en", match: Match | None = None) -> 
     out.append(_wrap(entry.description.get(lang)))
     if entry.log:
         out.append(_wrap(f"{labels['seen_in']}: {entry.seen_in}"))
+    if spellings := other_spellings(entry):
+        out.append(f"{labels['written']}: {' · '.join(spellings)}")
     if entry.note:
         out.append(_wrap("Note: " + entry.note.get(lang)))
     for key, advice in (("cause", entry.causes), ("fix", entry.fixes)):

@@ -341,3 +341,28 @@ def test_the_usage_and_the_unknown_line_name_the_whole_chain_not_only_the_connec
     text = format_answer(lookup("0x12345678"))
     assert text.startswith("0x12345678 is not in the catalogue of certificate-chain events")
     assert "ndes 31" in text and "IIS answer" in text  # the usage shows more than connector IDs
+
+
+def test_an_hresult_answer_shows_the_decimal_spellings_that_find_it():
+    # Event details, IIS's win32 status and .NET's HResult write the same code in decimal:
+    # the answer shows them, and each spelling it shows finds the entry again.
+    from bot.slack import render
+
+    catalogue = load_catalogue()
+    hresults = [e for e in catalogue.entries if e.kind == "hresult"]
+    assert len(hresults) >= 60
+    for entry in hresults:
+        text = format_answer(lookup(entry.id))
+        unsigned = str(int(entry.id, 16))
+        written = next(line for line in text.splitlines() if line.startswith("Also written: "))
+        assert unsigned in written.split(" · ")[0], entry.id
+        for spelling in written.removeprefix("Also written: ").split(" · ")[:2]:
+            found = lookup(spelling)
+            assert found.best.exact and found.best.entry.key == entry.key, (entry.id, spelling)
+    answer = lookup("0x80072F8F")
+    line = "Also written: 2147954575 · -2147012721 · Win32 12175"
+    assert line in format_answer(answer)
+    blocks = json.dumps(render.answer(answer)["blocks"], ensure_ascii=False)
+    assert "`2147954575` · `-2147012721` · `Win32 12175`" in blocks
+    assert "Aussi écrit: 2147954575" in format_answer(answer, "fr")
+    assert "Also written" not in format_answer(lookup("0x410"))  # diagnostic codes are not HRESULTs

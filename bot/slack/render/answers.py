@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.answer import Answer, Match, generation_ids, shared_label, shared_number
+from bot.answer import Answer, Match, generation_ids, other_spellings, shared_label, shared_number
 from bot.knowledge import Advice, Entry
 from bot.slack.render.actions import share_button
 from bot.slack.render.blocks import Message, code, context, escape, list_section, message, section
@@ -23,7 +23,7 @@ LABELS = {
            "closest": "Closest match (not exact):", "did_you_mean": "Did you mean {id}?",
            "generations": "legacy connector {legacy} · current connector {current}",
            "shared": "Also {id} from: {others}", "seen_in": "Seen in",
-           "share": "Share in channel"},
+           "written": "Also written", "share": "Share in channel"},
     "fr": {"cause": "Cause probable", "fix": "Que faire", "related": "Voir aussi",
            "doc": "Documentation", "also": "Autres résultats", "inferred": "_(notre déduction)_",
            "unknown": "{id} n'est pas dans le catalogue des événements et codes de la chaîne de certificats.",
@@ -33,7 +33,7 @@ LABELS = {
            "did_you_mean": "Vouliez-vous dire {id} ?",
            "generations": "ancien connecteur {legacy} · connecteur actuel {current}",
            "shared": "Aussi {id} de : {others}", "seen_in": "Vu dans",
-           "share": "Partager dans le canal"},
+           "written": "Aussi écrit", "share": "Partager dans le canal"},
 }  # fmt: skip
 
 HELP = """\
@@ -120,6 +120,8 @@ def entry_blocks(
     head += f"\n{escape(entry.description.get(lang))}"
     if entry.log:
         head += f"\n{labels['seen_in']}: {escape(entry.seen_in)}"
+    if spellings := other_spellings(entry):
+        head += f"\n{labels['written']}: " + " · ".join(code(s) for s in spellings)
     if entry.note:
         head += f"\n_{escape(entry.note.get(lang))}_"
     blocks = [section(head)]
