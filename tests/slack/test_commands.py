@@ -102,3 +102,12 @@ def test_history_before_any_upload_says_so_and_creates_nothing(slack, fake_slack
     (answer,) = fake_slack.wait_for("response", where=lambda c: c.path == path)
     assert answer["text"].startswith("No history yet: share a connector log")
     assert not settings.db_path.exists()
+
+
+def test_a_decimal_hresult_answers_its_code_and_shows_every_spelling(slack, fake_slack):
+    # What IIS logs as the win32 status finds the HRESULT, and the answer says how else it is written.
+    _, path = slack.command("2148204809")
+    (answer,) = fake_slack.wait_for("response", where=lambda c: c.path == path)
+    assert answer["text"].startswith("HRESULT 0x800B0109 CERT_E_UNTRUSTEDROOT")
+    head = answer["blocks"][0]["text"]["text"]
+    assert "Also written: `2148204809` · `-2146762487`" in head
