@@ -159,7 +159,15 @@ def cold_start() -> None:
               f"(median of the pairs' ratios {ratio:.2f}x)")  # fmt: skip
 
 
+_OPTIONS = {"--dev", "--misses", "--no-cold", "--catalogue"}
+
 if __name__ == "__main__":
+    # --help (or a mistyped option) prints the usage and measures nothing: the held-out
+    # figures are only ever printed when asked for, never as a side effect.
+    unknown = [a for a in sys.argv[1:] if a.startswith("-") and a not in _OPTIONS]
+    if unknown:
+        print(__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1])
+        sys.exit(0 if set(unknown) <= {"-h", "--help"} else 2)
     if "--dev" in sys.argv:
         for text in dev_overlap():
             print(f"  TOO CLOSE to a held-out phrasing, drop it: {text!r}")
