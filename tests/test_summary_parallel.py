@@ -14,7 +14,7 @@ import pytest
 from bot import summary_parallel
 from bot.knowledge import default_catalogue
 from bot.logs import NotAnEventLog, open_log
-from bot.logs.parts import split
+from bot.logs.parts import _bounds, split
 from bot.summary import summarize
 from bot.summary_file import summarize_file
 from bot.summary_parallel import summarize_parts
@@ -202,3 +202,21 @@ def test_catalogue_values_survive_a_pickle():
 
     assert again == entry
     assert again.fixes[0].text.en == entry.fixes[0].text.en
+
+
+@pytest.mark.parametrize(("chunks", "count", "processes"), [(762, 8, 2), (1000, 12, 3), (762, 16, 4)])
+def test_parts_shrink_toward_where_the_processes_meet(chunks, count, processes):
+    starts = _bounds(chunks, count, processes)
+    sizes = [b - a for a, b in zip(starts, [*starts[1:], chunks], strict=False)]
+    assert starts[0] == 0 and sum(sizes) == chunks and len(sizes) == count
+    front = count // processes  # this process reads these from the front, the workers the rest from the back
+    assert sizes[:front] == sorted(sizes[:front], reverse=True)
+    assert sizes[front:] == sorted(sizes[front:])
+    assert min(sizes) * 3 <= max(sizes)  # the last parts handed out are the small ones
+    assert abs(sum(sizes[:front]) - chunks / processes) <= 1  # this process's share, if all run alike
+
+
+@pytest.mark.parametrize(("chunks", "count"), [(2, 2), (3, 3), (5, 4), (9, 8)])
+def test_too_few_chunks_to_shape_still_give_parts_of_at_least_one_chunk(chunks, count):
+    starts = _bounds(chunks, count, 2)
+    assert starts[0] == 0 and all(a < b for a, b in zip(starts, [*starts[1:], chunks], strict=False))

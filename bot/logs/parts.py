@@ -62,9 +62,36 @@ def split(log: LogFile | ZipLog, processes: int, min_bytes: int | None = None) -
     count = min(processes * PARTS_PER_PROCESS, used)
     if count < 2:
         return None
-    bounds = [used * i // count for i in range(count)] + [1 << 62]  # the last runs to the end
+    bounds = _bounds(used, count, processes) + [1 << 62]  # the last runs to the end
     return [Part(str(log.path), "evtx", (a, b), log.parser, deadline, log.max_records, scan=found)
             for a, b in zip(bounds, bounds[1:], strict=False)]  # fmt: skip
+
+
+def _bounds(chunks: int, count: int, processes: int) -> list[int]:
+    """The first chunk of each of `count` parts: small parts where the processes meet.
+
+    This process reads parts from the front and the workers from the back
+    (bot.summary_parallel), so the last parts handed out are those around the
+    1/processes mark. Equal parts left one process idle for up to a whole part
+    at the end (0.14 s of a 0.7 s run); parts that shrink toward the meeting
+    point bound that wait by the smallest one, for the same number of parts.
+    """
+    front = max(1, count // processes)  # the parts before the mark, largest first
+    back = count - front  # the parts after it, largest last
+    meet = chunks / processes
+    sizes = [meet * w / _triangle(front) for w in range(front, 0, -1)]
+    sizes += [(chunks - meet) * w / _triangle(back) for w in range(1, back + 1)]
+    bounds, run = [], 0.0
+    for size in sizes:
+        bounds.append(round(run))
+        run += size
+    if any(b >= c for b, c in zip(bounds, bounds[1:], strict=False)):
+        return [chunks * i // count for i in range(count)]  # too few chunks to shape: equal parts
+    return bounds
+
+
+def _triangle(n: int) -> int:
+    return n * (n + 1) // 2
 
 
 def _clean(found: ChunkScan) -> bool:
