@@ -54,12 +54,12 @@ class Summarizer:
         # Latest success per (server, operation, device), and the failures and
         # retries to check against it once every event has been seen: exports
         # are not always in time order (Event Viewer XML is newest first).
-        # (server, operation) -> {device: POSIX time}, the device GUID as a 128-bit int:
+        # (server, operation) -> {device: POSIX time}, the device GUID as its 16 bytes:
         # what grows with a log's devices kept small (281,000 devices: ~40 MB less).
-        self.last_success: dict[tuple[str, str], dict[int | str, float]] = {}
+        self.last_success: dict[tuple[str, str], dict[bytes | str, float]] = {}
         # Pending: (group, (server, operation), device as in last_success, POSIX time), made
         # as the failure is read (on every core), so result() only looks them up.
-        self.pending: list[tuple[Group, tuple[str, str], int | str, float]] = []
+        self.pending: list[tuple[Group, tuple[str, str], bytes | str, float]] = []
 
     def add(self, event: Event) -> None:
         self.records += 1
@@ -315,15 +315,18 @@ class Summarizer:
         }
 
 
-def compact_device(device: str) -> int | str:
-    """A device GUID as an int (44 bytes, not an 85-byte str); any other ID as it is."""
-    bare = device.replace("-", "")
-    if len(device) == 36 and len(bare) == 32 and bare.isalnum():  # int() would take "_" and "+"
+def compact_device(device: str) -> bytes | str:
+    """A device GUID as its 16 bytes (49 bytes in memory, not an 85-byte str); any other
+    ID in lower case (the fast path passes IDs as logged). bytes.fromhex checks the digits in C (it takes spaces between pairs
+    only, which the length then refuses), in half the time of isalnum() and int()."""
+    if len(device) == 36:
         try:
-            return int(bare, 16)
-        except ValueError:  # letters past f
-            pass
-    return device
+            key = bytes.fromhex(device.replace("-", ""))
+        except ValueError:  # not hex
+            return device.lower()
+        if len(key) == 16:
+            return key
+    return device.lower()
 _NEVER_BEFORE = datetime.min.replace(tzinfo=UTC)
 _NEVER_AFTER = datetime.max.replace(tzinfo=UTC)
 _HOUR = timedelta(hours=1)

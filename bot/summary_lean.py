@@ -107,7 +107,8 @@ def absorb(acc, records: list[dict]) -> list[dict]:
                 continue
             at += len(device_key)
             device = text[at : at + 36]
-            if text[at + 36] != '"' or device[8] != "-" or device[13] != "-" or device[23] != "-":
+            if (text[at + 36] != '"' or device[8] != "-" or device[13] != "-" or device[18] != "-"
+                    or device[23] != "-"):  # fmt: skip
                 whole.append(rec)  # braces, or not a GUID: the full path cleans it
                 continue
             last = (kind, device)
@@ -185,14 +186,14 @@ def _merge(acc, times: list[str], counted: list[_Kind], ok_times: list[str], las
 
 def _merge_last_ok(acc, last_ok: dict) -> None:
     """Each device's latest success of the batch into acc.last_success, as
-    Summarizer.succeeded keeps it (its GUID as an int, its POSIX time), inline:
+    Summarizer.succeeded keeps it (its GUID as 16 bytes, its POSIX time), inline:
     this runs once per distinct device of a log (72,000 in the 50 MB one)."""
     last_success = acc.last_success
     for (kind, device), when in last_ok.items():
         devices = last_success.get(kind.slot)
         if devices is None:
             devices = last_success[kind.slot] = {}
-        key = compact_device(device.lower())
+        key = compact_device(device)
         t = _utc(when).timestamp()
         if t > devices.get(key, 0.0):
             devices[key] = t

@@ -67,12 +67,15 @@ class Group:
             self.first = t
         if self.last is None or t > self.last:
             self.last = t
-        self.hours[t.replace(minute=0, second=0, microsecond=0)] += 1
-        self.servers[ce.server] += 1
+        hour = t.replace(minute=0, second=0, microsecond=0)
+        self.hours[hour] = self.hours.get(hour, 0) + 1
+        self.servers[ce.server] = self.servers.get(ce.server, 0) + 1
+        # get() rather than Counter's += 1: a new key (most devices and users are)
+        # would call Counter.__missing__, a Python method, once per event.
         for counter, value in ((self.devices, ce.device_id), (self.users, ce.user_id),
                                (self.cas, ce.ca), (self.templates, ce.template)):  # fmt: skip
             if value:
-                counter[value] += 1
+                counter[value] = counter.get(value, 0) + 1
 
     def merge(self, other: Group) -> None:
         """Take in the same group as read from another part of the log (a later one)."""
