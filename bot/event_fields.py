@@ -73,23 +73,16 @@ def extract_fields(event: Event, thorough: bool = True) -> dict[str, str]:
                     found[field] = cleaned
     if not thorough:
         return found
+    readings = [_read_free(text) for text in free_text]
     if "code" not in found:
-        codes = [
-            c
-            for text in free_text
-            if not _is_guid(text) and _MAY_HOLD_CODE.search(text)
-            for c in _codes_in(text)
-        ]
+        codes = [c for text_codes, _ in readings for c in text_codes]
         if codes:
             # A diagnostic code (0x4xx, 0x0) names the failure better than an HRESULT.
             found["code"] = next((c for c in codes if c.startswith("0x00000")), codes[0])
     if "thumbprint" not in found:
-        for text in free_text:
-            if len(text) >= 40:
-                m = _THUMBPRINT.search(text)
-                if m:
-                    found["thumbprint"] = m.group(0).upper()
-                    break
+        thumbprint = next((t for _, t in readings if t), None)
+        if thumbprint:
+            found["thumbprint"] = thumbprint
     return found
 
 
@@ -131,6 +124,22 @@ def device_field(provider: str, event_id: int) -> str | None:
 def _labelled_clean(text: str) -> tuple[tuple[str, str], ...]:
     pairs = ((field, _clean(field, value)) for field, value in _labelled(text))
     return tuple((field, cleaned) for field, cleaned in pairs if cleaned)
+
+
+def _read_free(text: str) -> tuple[tuple[str, ...], str | None]:
+    """The codes and the thumbprint in one free text (a thumbprint only in one of 40+ characters)."""
+    if len(text) < 40:  # a request ID, a short value: cheap to scan, and not kept
+        return (_codes_in(text) if not _is_guid(text) and _MAY_HOLD_CODE.search(text) else ()), None
+    return _read_long(text)
+
+
+# Both scans cost several microseconds on an exception message (the regexes start
+# at every character), and each failure of a kind repeats the same message.
+@functools.lru_cache(maxsize=4096)
+def _read_long(text: str) -> tuple[tuple[str, ...], str | None]:
+    codes = tuple(find_codes(text)) if _MAY_HOLD_CODE.search(text) else ()
+    m = _THUMBPRINT.search(text)
+    return codes, m.group(0).upper() if m else None
 
 
 @functools.lru_cache(maxsize=4096)
